@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The API server. Build: docker build -t coffer-api .
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+# argon2 compiles from source on this Node (its prebuilt binary crashes), so a toolchain is needed here.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/cli/package.json apps/cli/
+COPY libs/crypto/package.json libs/crypto/
+COPY libs/storage/package.json libs/storage/
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY prisma.config.ts tsconfig*.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20.20-bookworm-slim
+WORKDIR /app
+ENV APP_ENV=production NODE_ENV=production PORT=8080 DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/prisma ./prisma
+COPY --from=build --chown=node:node /app/libs/crypto/package.json /app/libs/crypto/
+COPY --from=build --chown=node:node /app/libs/crypto/dist /app/libs/crypto/dist
+COPY --from=build --chown=node:node /app/libs/storage/package.json /app/libs/storage/
+COPY --from=build --chown=node:node /app/libs/storage/dist /app/libs/storage/dist
+COPY --from=build --chown=node:node /app/apps/api/package.json /app/apps/api/
+COPY --from=build --chown=node:node /app/apps/api/dist /app/apps/api/dist
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:8080/api/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "apps/api/dist/main.js"]

@@ -1,0 +1,52 @@
+import { createFsBlobHandler, FS_STORAGE_PATH, FsObjectStore, ObjectStore } from '@coffer/storage';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { createValidationPipe } from '../common/validation';
+import { AppDependencies, AppModule } from './app.module';
+
+/** Builds the configured HTTP application; `main.ts` and the e2e tests share it. */
+export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(deps), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', deps.config.trustProxy);
+  app.disable('x-powered-by');
+  mountBlobStorage(app, deps.store);
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  mountApiDocs(app);
+  return app;
+}
+
+/**
+ * The fs driver's signed upload/download URLs are served by this process. The handler must see
+ * the raw PUT stream, so it is mounted before any body parser.
+ */
+function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void {
+  if (!(store instanceof FsObjectStore)) return;
+  const logger = new NestLogger('BlobStorage');
+  app.use(
+    FS_STORAGE_PATH.replace(/\/$/, ''),
+    createFsBlobHandler(store, { onError: (err: unknown) => logger.error(err instanceof Error ? err.stack : String(err)) }),
+  );
+}
+
+function mountApiDocs(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Coffer API')
+      .setDescription('End-to-end encrypted file vault; wire-compatible with the Hashdrop API.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+}

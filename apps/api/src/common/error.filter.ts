@@ -1,0 +1,84 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError, ErrorCode } from './domain-error';
+
+interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * The one place that turns failures into API.md's `{"error", "code"}` bodies. Anything it does
+ * not recognise is a 500 with a generic sentence: stack traces, SQL and storage details stay in
+ * the server log.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body, headers } = this.toResponse(exception);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).set(headers).json(body);
+  }
+
+  private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      return { status: exception.status, body: { error: exception.message, code: exception.code }, headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      // Express and body-parser errors reach us wrapped; their messages are parser internals.
+      const parserError = bodyParserError(exception.cause);
+      if (parserError) return { ...parserError, headers: {} };
+      const status = exception.getStatus();
+      return { status, body: { error: httpMessage(exception), code: CODE_BY_STATUS[status] ?? codeForClass(status) }, headers: {} };
+    }
+    const parserError = bodyParserError(exception);
+    if (parserError) return { ...parserError, headers: {} };
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    return { status: 500, body: { error: 'Internal server error', code: 'INTERNAL_ERROR' }, headers: {} };
+  }
+}
+
+function httpMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function codeForClass(status: number): ErrorCode {
+  return status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED';
+}
+
+/** body-parser's errors (malformed JSON, oversized body, bad charset) carry a status and a type. */
+function bodyParserError(exception: unknown): { status: number; body: ErrorBody } | undefined {
+  const e = exception as { status?: unknown; type?: unknown } | undefined;
+  if (e instanceof URIError) return { status: 400, body: { error: 'Request path is not valid percent-encoding', code: 'VALIDATION_FAILED' } };
+  if (typeof e?.status !== 'number' || typeof e.type !== 'string' || e.status < 400 || e.status >= 500) return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return { status: 400, body: { error: 'Request body is not valid JSON', code: 'MALFORMED_JSON' } };
+    case 'entity.too.large':
+      return { status: 413, body: { error: 'Request body is larger than 1 MiB', code: 'PAYLOAD_TOO_LARGE' } };
+    default:
+      return { status: e.status, body: { error: 'Request body cannot be read', code: CODE_BY_STATUS[e.status] ?? 'VALIDATION_FAILED' } };
+  }
+}

@@ -1,0 +1,68 @@
+import { StartupError } from '../common/startup-error';
+
+export type AppEnv = 'development' | 'production' | 'test';
+
+export interface Secrets {
+  jwt: string;
+  userIdHash: string;
+  otp: string;
+  refreshToken: string;
+}
+
+export type StorageConfig =
+  | { driver: 'fs'; root: string }
+  | {
+      driver: 's3';
+      endpoint?: string;
+      publicEndpoint?: string;
+      region: string;
+      bucket: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    };
+
+export interface Limits {
+  maxFileSizeBytes: number;
+  userQuotaBytes: number;
+  /** 0 means unlimited. */
+  globalQuotaBytes: number;
+  maxFilesPerUser: number;
+  dailyDownloadLimit: number;
+}
+
+export interface Lifetimes {
+  presignSeconds: number;
+  downloadUrlSeconds: number;
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+  otpSeconds: number;
+}
+
+/** The one typed configuration of the server, built once at boot by `loadConfig`. */
+export interface AppConfig {
+  env: AppEnv;
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  storage: StorageConfig;
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
+  secrets: Secrets;
+  limits: Limits;
+  ttl: Lifetimes;
+  otpMaxAttempts: number;
+  rateLimitEnabled: boolean;
+  /** Express `trust proxy` value: false, or a list of addresses/subnets. */
+  trustProxy: false | string[];
+  compatibleCliVersion: string;
+  logLevel: string;
+}
+
+/** Thrown for any configuration the server cannot start with; its message is one readable line. */
+export class ConfigError extends StartupError {
+  override readonly name = 'ConfigError';
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { StartupError } from '../common/startup-error';
+import { PrismaClient } from '../generated/prisma/client';
+import { applyMigrations, findMigrationsDir, MigrationResult, pgSession, SqlSession } from './migrator';
+
+/** An open, migrated database. `prisma` is the only handle repositories use. */
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'postgres' | 'embedded';
+  migrations: MigrationResult;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  migrationsDir?: string;
+}
+
+/**
+ * Connects to PostgreSQL (or starts the embedded one), applies pending migrations and returns a
+ * ready Prisma client. Any failure is a `StartupError` with one readable line, so a server never
+ * runs half-up without its database.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const migrationsDir = options.migrationsDir ?? findMigrationsDir();
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, migrationsDir)
+    : openEmbedded(path.join(options.dataDir, 'pgdata'), migrationsDir);
+}
+
+async function openPostgres(url: string, migrationsDir: string): Promise<Database> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new StartupError(`cannot connect to the database at ${redact(url)}: ${describe(err)}`);
+  }
+  let migrations: MigrationResult;
+  try {
+    migrations = await applyMigrations(pgSession(client), migrationsDir);
+  } catch (err) {
+    throw new StartupError(`cannot migrate the database at ${redact(url)}: ${describe(err)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  return {
+    prisma,
+    kind: 'postgres',
+    migrations,
+    ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openEmbedded(dir: string, migrationsDir: string): Promise<Database> {
+  let pglite: PGlite;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    pglite = await PGlite.create(dir);
+  } catch (err) {
+    throw new StartupError(`cannot open the embedded database in ${dir}: ${describe(err)}`);
+  }
+  const session: SqlSession = {
+    exec: async (sql) => void (await pglite.exec(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+  };
+  let migrations: MigrationResult;
+  try {
+    migrations = await applyMigrations(session, migrationsDir);
+  } catch (err) {
+    await pglite.close().catch(() => undefined);
+    throw new StartupError(`cannot migrate the embedded database in ${dir}: ${describe(err)}`);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    kind: 'embedded',
+    migrations,
+    ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: { message: string }[] };
+  // pg reports "connect ECONNREFUSED" for each address of an AggregateError with an empty message.
+  const message = e.message || e.errors?.map((x) => x.message).join('; ') || e.code || String(err);
+  return message.split('\n')[0];
+}

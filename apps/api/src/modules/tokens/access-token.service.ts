@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+
+export const ACCESS_TOKEN_ISSUER = 'coffer';
+
+/** What an access token proves: who, and which generation of that user's tokens. */
+export interface AccessTokenClaims {
+  sub: string;
+  /** The user's token version when issued; bumping it revokes every older token at once. */
+  ver: number;
+}
+
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  issue(user: { id: string; tokenVersion: number }): string {
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    return this.jwt.sign(
+      { sub: user.id, ver: user.tokenVersion, iat, exp: iat + this.config.ttl.accessTokenSeconds },
+      { algorithm: 'HS256', issuer: ACCESS_TOKEN_ISSUER },
+    );
+  }
+
+  /** Signature, algorithm, issuer and expiry; any failure is the same 401. */
+  verify(token: string): AccessTokenClaims {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.jwt.verify(token, {
+        algorithms: ['HS256'],
+        issuer: ACCESS_TOKEN_ISSUER,
+        clockTimestamp: Math.floor(this.clock.now().getTime() / 1000),
+      });
+    } catch {
+      throw invalidToken();
+    }
+    const { sub, ver } = payload;
+    if (typeof sub !== 'string' || typeof ver !== 'number' || !Number.isInteger(ver)) throw invalidToken();
+    return { sub, ver };
+  }
+}
+
+export function invalidToken(): DomainError {
+  return new DomainError('INVALID_TOKEN', 'Missing, invalid or expired access token');
+}

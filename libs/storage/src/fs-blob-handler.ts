@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { contentDisposition } from './content-disposition';
+import { FsStoreError, type FsObjectStore, type FsStoreErrorCode } from './fs-object-store';
+import type { FsUrlMethod } from './fs-url-signer';
+import { OBJECT_CONTENT_TYPE } from './object-store';
+
+export type FsBlobHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface FsBlobHandlerOptions {
+  /** Called with unexpected failures (answered 500); client mistakes are not reported. */
+  onError?: (err: unknown) => void;
+}
+
+/** Express keeps the full target in `originalUrl` and rewrites `url` below a mount point. */
+type BlobRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * Serves the URLs of an `FsObjectStore`: `PUT`, `GET` and `HEAD` on `/storage/<key>?X-Coffer-…`.
+ * It reads the request target from `originalUrl` when present, so it works on a bare
+ * `http.Server` and mounted anywhere in Express, but nothing may consume the PUT body before it.
+ */
+export function createFsBlobHandler(store: FsObjectStore, options: FsBlobHandlerOptions = {}): FsBlobHandler {
+  return (req, res) => {
+    handle(store, req, res).catch((err: unknown) => {
+      options.onError?.(err);
+      sendError(res, 500, 'INTERNAL_ERROR', 'The object could not be stored or read.');
+    });
+  };
+}
+
+async function handle(store: FsObjectStore, req: BlobRequest, res: ServerResponse): Promise<void> {
+  const method = requestMethod(req.method);
+  if (method === undefined) {
+    res.setHeader('Allow', 'GET, HEAD, PUT');
+    return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'Only GET, HEAD and PUT are allowed here.');
+  }
+  const auth = store.authorize(req.originalUrl ?? req.url ?? '', method);
+  if (!auth.ok) {
+    switch (auth.reason) {
+      case 'NOT_FOUND':
+        return sendError(res, 404, 'NOT_FOUND', 'No such object.');
+      case 'SIGNATURE_INVALID':
+        return sendError(res, 403, 'SIGNATURE_INVALID', `This URL is not a valid ${method} URL.`);
+      case 'URL_EXPIRED':
+        return sendError(res, 403, 'URL_EXPIRED', 'This URL has expired.');
+    }
+  }
+  if (method === 'PUT') {
+    return receive(store, req, res, auth.claims.key, auth.claims.length);
+  }
+  return serve(store, req, res, auth.claims.key, auth.claims.filename);
+}
+
+function requestMethod(method: string | undefined): FsUrlMethod | undefined {
+  if (method === 'PUT') {
+    return 'PUT';
+  }
+  return method === 'GET' || method === 'HEAD' ? 'GET' : undefined;
+}
+
+async function receive(
+  store: FsObjectStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  signedLength: number | undefined,
+): Promise<void> {
+  const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== OBJECT_CONTENT_TYPE) {
+    return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `The body must be sent as ${OBJECT_CONTENT_TYPE}.`);
+  }
+  // Node's HTTP parser has already refused malformed Content-Length values and conflicting
+  // Transfer-Encoding; what is left is a missing header (a chunked upload) or a wrong number.
+  const header = req.headers['content-length'];
+  if (header === undefined) {
+    return sendError(res, 411, 'LENGTH_REQUIRED', 'A Content-Length header is required.');
+  }
+  const length = Number(header);
+  if (signedLength !== undefined && length > signedLength) {
+    return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is longer than this URL allows.');
+  }
+  if (signedLength !== undefined && length < signedLength) {
+    return sendError(res, 400, 'LENGTH_MISMATCH', 'The body is shorter than this URL requires.');
+  }
+  if (length > store.maxObjectBytes) {
+    return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than this server accepts.');
+  }
+  try {
+    await store.receive(key, req, length);
+  } catch (err) {
+    if (err instanceof FsStoreError) {
+      const [status, message] = RECEIVE_ERRORS[err.code];
+      return sendError(res, status, err.code, message);
+    }
+    throw err;
+  }
+  res.writeHead(200, { 'Content-Length': '0' });
+  res.end();
+}
+
+const RECEIVE_ERRORS: Record<FsStoreErrorCode, [number, string]> = {
+  BODY_LENGTH_MISMATCH: [400, 'The body did not match its declared length.'],
+  KEY_CONFLICT: [409, 'The object cannot be stored under this key.'],
+  STORAGE_FULL: [507, 'The storage is full.'],
+  STORAGE_UNAVAILABLE: [503, 'The storage is unavailable.'],
+};
+
+async function serve(
+  store: FsObjectStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  filename: string | undefined,
+): Promise<void> {
+  const object = await store.openForRead(key);
+  if (object === undefined) {
+    return sendError(res, 404, 'NOT_FOUND', 'No such object.');
+  }
+  res.writeHead(200, {
+    'Content-Type': OBJECT_CONTENT_TYPE,
+    'Content-Length': String(object.size),
+    'Content-Disposition': contentDisposition(filename),
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, no-store',
+  });
+  if (req.method === 'HEAD') {
+    await object.handle.close();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(object.handle.createReadStream(), res);
+  } catch {
+    // The client went away mid-download; the read stream has closed the file already.
+  }
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: message, code });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (!requestFullyRead(res.req) && Number(res.req.headers['content-length'] ?? 0) > DRAIN_LIMIT_BYTES) {
+    // Refusing a large upload before reading it: close the connection rather than drain a body
+    // that may be gigabytes long. Small bodies are drained so the client reliably gets the answer.
+    res.setHeader('Connection', 'close');
+  }
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
+function requestFullyRead(req: IncomingMessage): boolean {
+  return req.complete || req.readableEnded;
+}

@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { assertValidKey, assertValidPrefix, isValidKeySegment } from './object-key';
+import {
+  assertContentLength,
+  assertExpiresInSec,
+  OBJECT_CONTENT_TYPE,
+  systemClock,
+  type ObjectStore,
+  type PresignedRequest,
+  type PresignGetOptions,
+  type PresignPutOptions,
+  type StoreClock,
+} from './object-store';
+import { buildFsUrl, parseFsUrl, verifyFsSignature, type FsUrlClaims, type FsUrlMethod } from './fs-url-signer';
+
+export interface FsObjectStoreOptions {
+  /** Directory holding the objects (the server uses `DATA_DIR/blobs`); it must already exist. */
+  root: string;
+  /** Origin (and optional path) clients reach the API at, e.g. `http://127.0.0.1:8080`. */
+  publicBaseUrl: string;
+  /** HMAC key for the URLs; use a secret dedicated to this purpose, at least 32 bytes. */
+  secret: string | Uint8Array;
+  clock?: StoreClock;
+  /** Largest body accepted by a URL without a signed length. Defaults to S3's single-PUT limit. */
+  maxObjectBytes?: number;
+}
+
+export type FsStoreErrorCode = 'BODY_LENGTH_MISMATCH' | 'KEY_CONFLICT' | 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE';
+
+/** A failure of `receive` that the blob handler turns into a specific HTTP answer. */
+export class FsStoreError extends Error {
+  override readonly name = 'FsStoreError';
+  constructor(
+    readonly code: FsStoreErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export type FsAuthorization =
+  | { ok: true; claims: FsUrlClaims }
+  | { ok: false; reason: 'NOT_FOUND' | 'SIGNATURE_INVALID' | 'URL_EXPIRED' };
+
+const DEFAULT_MAX_OBJECT_BYTES = 5_000_000_000;
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Objects as files under one root directory, uploaded and downloaded through signed, expiring
+ * URLs that the API process serves itself (see `createFsBlobHandler`).
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly root: string;
+  readonly maxObjectBytes: number;
+  private readonly publicBaseUrl: string;
+  private readonly secret: Uint8Array;
+  private readonly clock: StoreClock;
+
+  constructor(options: FsObjectStoreOptions) {
+    this.root = resolve(options.root);
+    this.publicBaseUrl = parsePublicBaseUrl(options.publicBaseUrl);
+    this.secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret;
+    if (this.secret.length < MIN_SECRET_BYTES) {
+      throw new RangeError(`the fs storage secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+    assertContentLength(this.maxObjectBytes);
+  }
+
+  async presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest> {
+    assertValidKey(key);
+    assertExpiresInSec(options.expiresInSec);
+    assertContentLength(options.contentLength);
+    if (options.contentLength !== undefined && options.contentLength > this.maxObjectBytes) {
+      throw new RangeError(`contentLength exceeds this store's maximum of ${this.maxObjectBytes} bytes`);
+    }
+    const expires = this.expiresFromNow(options.expiresInSec);
+    const claims: FsUrlClaims = { method: 'PUT', key, expires };
+    if (options.contentLength !== undefined) {
+      claims.length = options.contentLength;
+    }
+    return {
+      url: buildFsUrl(this.publicBaseUrl, this.secret, claims),
+      method: 'PUT',
+      headers: { 'Content-Type': OBJECT_CONTENT_TYPE },
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  async presignGet(key: string, options: PresignGetOptions): Promise<PresignedRequest> {
+    assertValidKey(key);
+    assertExpiresInSec(options.expiresInSec);
+    const expires = this.expiresFromNow(options.expiresInSec);
+    const claims: FsUrlClaims = { method: 'GET', key, expires };
+    if (options.filename !== undefined) {
+      claims.filename = options.filename;
+    }
+    return {
+      url: buildFsUrl(this.publicBaseUrl, this.secret, claims),
+      method: 'GET',
+      headers: {},
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  async head(key: string): Promise<{ size: number } | undefined> {
+    assertValidKey(key);
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? { size: info.size } : undefined;
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      await unlink(this.pathOf(key));
+    } catch (err) {
+      // A directory at the key's path is a prefix of other keys, not an object.
+      if (!hasCode(err, 'ENOENT', 'ENOTDIR', 'EISDIR')) {
+        throw err;
+      }
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    assertValidPrefix(prefix);
+    const cut = prefix.lastIndexOf('/') + 1;
+    const directory = join(this.root, prefix.slice(0, cut));
+    const deleted = await this.deleteEntries(directory, prefix.slice(cut));
+    if (cut > 0 && cut === prefix.length) {
+      await removeIfEmpty(directory);
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const info = await stat(this.root);
+      if (!info.isDirectory()) {
+        throw new Error('not a directory');
+      }
+      // Writing a file is the only reliable test: access() says yes to root on a read-only mount.
+      const probe = join(this.root, `.ping~${randomBytes(8).toString('hex')}`);
+      await (await open(probe, 'wx', 0o600)).close();
+      await rm(probe, { force: true });
+    } catch (err) {
+      const reason = errorCode(err) ?? (err as { message?: string })?.message ?? String(err);
+      throw new Error(`storage directory ${this.root} is not usable: ${reason}`, { cause: err });
+    }
+  }
+
+  /** Checks a request target (`/storage/<key>?…`) against the signature, method and expiry. */
+  authorize(requestTarget: string, method: FsUrlMethod): FsAuthorization {
+    const parsed = parseFsUrl(requestTarget);
+    if (!parsed.ok) {
+      return parsed;
+    }
+    const { claims, signature } = parsed;
+    if (claims.method !== method || !verifyFsSignature(this.secret, claims, signature)) {
+      return { ok: false, reason: 'SIGNATURE_INVALID' };
+    }
+    if (this.clock.now().getTime() >= claims.expires * 1000) {
+      return { ok: false, reason: 'URL_EXPIRED' };
+    }
+    return { ok: true, claims };
+  }
+
+  /**
+   * Stores exactly `length` bytes from `body` under `key`: written to a temporary file next to
+   * the target, fsynced and renamed into place, so readers only ever see complete objects and a
+   * failed upload leaves nothing behind (an existing object stays as it was).
+   */
+  async receive(key: string, body: AsyncIterable<Uint8Array>, length: number): Promise<void> {
+    assertValidKey(key);
+    const target = this.pathOf(key);
+    // `~` is not allowed in keys, so a temporary file can never be mistaken for an object.
+    const temp = join(dirname(target), `${basename(target)}~${randomBytes(8).toString('hex')}.part`);
+    const handle = await this.createTempFile(key, temp);
+    let closed = false;
+    let renamed = false;
+    try {
+      await writeExactly(handle, body, length);
+      await handle.sync();
+      await handle.close();
+      closed = true;
+      await rename(temp, target);
+      renamed = true;
+      await syncDirectory(dirname(target));
+    } catch (err) {
+      throw toFsStoreError(err);
+    } finally {
+      if (!closed) {
+        await handle.close().catch(() => undefined);
+      }
+      if (!renamed) {
+        await rm(temp, { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Opens an object for reading; the caller closes the handle. */
+  async openForRead(key: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+    assertValidKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
+        return undefined;
+      }
+      throw err;
+    }
+    const info = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    return { handle, size: info.size };
+  }
+
+  private expiresFromNow(expiresInSec: number): number {
+    return Math.floor(this.clock.now().getTime() / 1000) + expiresInSec;
+  }
+
+  private pathOf(key: string): string {
+    return join(this.root, ...key.split('/'));
+  }
+
+  private async createTempFile(key: string, temp: string): Promise<FileHandle> {
+    // A concurrent deletePrefix may remove the freshly made directory; one retry settles that.
+    for (let attempt = 1; ; attempt++) {
+      await this.makeParentDirectories(key);
+      try {
+        return await open(temp, 'wx', 0o600);
+      } catch (err) {
+        if (!hasCode(err, 'ENOENT') || attempt === 2) {
+          throw toFsStoreError(err);
+        }
+      }
+    }
+  }
+
+  private async makeParentDirectories(key: string): Promise<void> {
+    // Created one level at a time, never recursively, so a missing root (an unmounted volume)
+    // fails the upload instead of being silently recreated.
+    let directory = this.root;
+    for (const segment of key.split('/').slice(0, -1)) {
+      directory = join(directory, segment);
+      try {
+        await mkdir(directory, { mode: 0o700 });
+      } catch (err) {
+        if (!hasCode(err, 'EEXIST')) {
+          throw toFsStoreError(err);
+        }
+      }
+    }
+  }
+
+  private async deleteEntries(directory: string, namePrefix: string): Promise<number> {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
+        return 0;
+      }
+      throw err;
+    }
+    let deleted = 0;
+    for (const entry of entries) {
+      if (!entry.name.startsWith(namePrefix) || !isValidKeySegment(entry.name)) {
+        continue;
+      }
+      const path = join(directory, entry.name);
+      if (entry.isFile()) {
+        deleted += await unlinkCounted(path);
+      } else if (entry.isDirectory()) {
+        deleted += await this.deleteEntries(path, '');
+        await removeIfEmpty(path);
+      }
+    }
+    return deleted;
+  }
+}
+
+function parsePublicBaseUrl(value: string): string {
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RangeError('publicBaseUrl must be an http(s) URL');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+async function writeExactly(handle: FileHandle, body: AsyncIterable<Uint8Array>, length: number): Promise<void> {
+  let received = 0;
+  const chunks = body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the upload was interrupted', { cause: err });
+    }
+    if (next.done) {
+      break;
+    }
+    received += next.value.length;
+    if (received > length) {
+      throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is longer than its declared length');
+    }
+    for (let offset = 0; offset < next.value.length; ) {
+      const { bytesWritten } = await handle.write(next.value, offset, next.value.length - offset);
+      offset += bytesWritten;
+    }
+  }
+  if (received !== length) {
+    throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is shorter than its declared length');
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  // Makes the rename itself durable; a crash right after answering 200 must not lose the object.
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function unlinkCounted(path: string): Promise<number> {
+  try {
+    await unlink(path);
+    return 1;
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) {
+      return 0;
+    }
+    throw err;
+  }
+}
+
+async function removeIfEmpty(directory: string): Promise<void> {
+  try {
+    await rmdir(directory);
+  } catch (err) {
+    if (!hasCode(err, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) {
+      throw err;
+    }
+  }
+}
+
+function toFsStoreError(err: unknown): unknown {
+  if (err instanceof FsStoreError) {
+    return err;
+  }
+  if (hasCode(err, 'ENOSPC', 'EDQUOT')) {
+    return new FsStoreError('STORAGE_FULL', 'the storage volume is full', { cause: err });
+  }
+  if (hasCode(err, 'EISDIR', 'ENOTDIR', 'ENOTEMPTY')) {
+    return new FsStoreError('KEY_CONFLICT', 'the key collides with a key prefix', { cause: err });
+  }
+  if (hasCode(err, 'ENOENT')) {
+    return new FsStoreError('STORAGE_UNAVAILABLE', 'the storage directory is missing', { cause: err });
+  }
+  return err;
+}
+
+// Duck-typed: errors from Node's fs are not `instanceof Error` inside a jest sandbox.
+function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function hasCode(err: unknown, ...codes: string[]): boolean {
+  return codes.includes(errorCode(err) ?? '');
+}

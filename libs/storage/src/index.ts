@@ -1,0 +1,25 @@
+export {
+  assertContentLength,
+  assertExpiresInSec,
+  MAX_PRESIGN_EXPIRY_SEC,
+  OBJECT_CONTENT_TYPE,
+  systemClock,
+  type ObjectStore,
+  type PresignedRequest,
+  type PresignGetOptions,
+  type PresignPutOptions,
+  type StoreClock,
+} from './object-store';
+export { assertValidKey, assertValidPrefix, InvalidObjectKeyError } from './object-key';
+export { contentDisposition } from './content-disposition';
+export {
+  createS3Client,
+  S3ObjectStore,
+  type S3ConnectionConfig,
+  type S3ObjectStoreClients,
+  type S3ObjectStoreOptions,
+  type S3StoreConfig,
+} from './s3-object-store';
+export { FsObjectStore, FsStoreError, type FsObjectStoreOptions } from './fs-object-store';
+export { createFsBlobHandler, type FsBlobHandler, type FsBlobHandlerOptions } from './fs-blob-handler';
+export { FS_STORAGE_PATH } from './fs-url-signer';
