@@ -8,6 +8,10 @@ import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import type { Database } from '../database/database';
 import { DatabaseModule } from '../database/database.module';
+import { AdminModule } from '../modules/admin/admin.module';
+import { DownloadsModule } from '../modules/downloads/downloads.module';
+import { FilesModule } from '../modules/files/files.module';
+import { AuthModule } from '../modules/auth/auth.module';
 import { HealthModule } from '../modules/health/health.module';
 import { RateLimitModule } from '../modules/rate-limit/rate-limit.module';
 import { StorageModule } from '../modules/storage/storage.module';
@@ -34,7 +38,11 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         RateLimitModule,
+        AuthModule,
         TokensModule,
+        FilesModule,
+        DownloadsModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -20,7 +20,6 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   mountBlobStorage(app, deps.store);
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   mountApiDocs(app);
   return app;
 }

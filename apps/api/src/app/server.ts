@@ -19,16 +19,31 @@ export async function startServer(): Promise<NestExpressApplication> {
     await app.close().catch(() => undefined);
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
-  app.get(Logger).log(
-    {
-      url: config.publicUrl,
-      env: config.env,
-      database: database.kind,
-      storage: config.storage.driver,
-      migrationsApplied: database.migrations.applied,
-      startupMs: Math.round(performance.now() - startedAt),
-    },
-    `Coffer listening on ${config.publicUrl}`,
-  );
+  app.get(Logger).log({
+    msg: `Coffer listening on ${config.publicUrl}`,
+    env: config.env,
+    database: database.kind,
+    storage: config.storage.driver,
+    migrationsApplied: database.migrations.applied,
+    startupMs: Math.round(performance.now() - startedAt),
+  });
+  stopOnSignals(app);
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the database,
+ * then exit 0. A second signal exits at once.
+ */
+function stopOnSignals(app: NestExpressApplication): void {
+  const stop = (signal: NodeJS.Signals) => {
+    app.get(Logger).log({ msg: `received ${signal}, shutting down` });
+    process.once(signal, () => process.exit(1));
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
