@@ -3,6 +3,8 @@ import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AccessTokenGuard } from './access-token.guard';
 import { AccessTokenService } from './access-token.service';
+import { RefreshTokenRepository } from './refresh-token.repository';
+import { RefreshTokenService } from './refresh-token.service';
 import { TokenVersionRepository } from './token-version.repository';
 
 @Module({
@@ -12,7 +14,7 @@ import { TokenVersionRepository } from './token-version.repository';
       useFactory: (config: AppConfig) => ({ secret: config.secrets.jwt }),
     }),
   ],
-  providers: [AccessTokenService, AccessTokenGuard, TokenVersionRepository],
-  exports: [AccessTokenService, AccessTokenGuard, TokenVersionRepository],
+  providers: [AccessTokenService, AccessTokenGuard, TokenVersionRepository, RefreshTokenService, RefreshTokenRepository],
+  exports: [AccessTokenService, AccessTokenGuard, TokenVersionRepository, RefreshTokenService],
 })
 export class TokensModule {}

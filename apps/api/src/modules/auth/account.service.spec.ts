@@ -1,0 +1,133 @@
+import type { ObjectStore } from '@coffer/storage';
+import { DomainError } from '../../common/domain-error';
+import type { AppConfig } from '../../config/app-config';
+import { ownerPrefix } from '../storage/owner-prefix';
+import { AccessTokenService } from '../tokens/access-token.service';
+import { RefreshTokenService } from '../tokens/refresh-token.service';
+import { Account, AccountRepository } from './account.repository';
+import { AccountService } from './account.service';
+import { PasswordHasher } from './password-hasher';
+
+/** A mock whose every method must be stubbed: an unexpected call fails the test. */
+function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock } = {}): jest.Mocked<T> {
+  return new Proxy(stubs, {
+    get: (target, prop) => {
+      if (prop in target) return target[prop as keyof typeof target];
+      if (prop === 'then') return undefined;
+      throw new Error(`unexpected call to ${String(prop)}`);
+    },
+  }) as jest.Mocked<T>;
+}
+
+const config = { secrets: { userIdHash: 'u'.repeat(32) } } as AppConfig;
+const ACCOUNT: Account = {
+  id: '6f1c2a7e-3b7d-4a51-9f0e-2d6c8b1a4e90',
+  email: 'alice@example.com',
+  passwordHash: '$argon2id$hash',
+  verifiedAt: new Date('2026-03-01T12:00:00.000Z'),
+  tokenVersion: 2,
+};
+
+async function failure(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('AccountService', () => {
+  interface Parts {
+    accounts?: Partial<Record<keyof AccountRepository, jest.Mock>>;
+    verify?: jest.Mock;
+    refreshTokens?: Partial<Record<keyof RefreshTokenService, jest.Mock>>;
+    store?: Partial<Record<keyof ObjectStore, jest.Mock>>;
+  }
+
+  function serviceWith(parts: Parts): AccountService {
+    return new AccountService(
+      strictMock<AccountRepository>(parts.accounts),
+      strictMock<PasswordHasher>({ verify: parts.verify ?? jest.fn().mockResolvedValue(true) }),
+      strictMock<AccessTokenService>({ issue: jest.fn().mockReturnValue('access-jwt') }),
+      strictMock<RefreshTokenService>(parts.refreshTokens),
+      strictMock<ObjectStore>(parts.store),
+      config,
+    );
+  }
+
+  describe('login', () => {
+    it('answers an access token and the first refresh token of a new family', async () => {
+      const startFamily = jest.fn().mockResolvedValue('refresh-token');
+      const verify = jest.fn().mockResolvedValue(true);
+      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify, refreshTokens: { startFamily } });
+
+      await expect(service.login('alice@example.com', 'correct horse')).resolves.toEqual({ accessToken: 'access-jwt', refreshToken: 'refresh-token' });
+      expect(verify).toHaveBeenCalledWith('$argon2id$hash', 'correct horse');
+      expect(startFamily).toHaveBeenCalledWith(ACCOUNT.id);
+    });
+
+    it('checks the password against the dummy hash for an unknown e-mail, then answers INVALID_CREDENTIALS', async () => {
+      const verify = jest.fn().mockResolvedValue(false);
+      const error = await failure(serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(undefined) }, verify }).login('bob@example.com', 'whatever1'));
+
+      expect(verify).toHaveBeenCalledWith(undefined, 'whatever1');
+      expect(error.code).toBe('INVALID_CREDENTIALS');
+      expect(error.status).toBe(401);
+    });
+
+    it('answers the same INVALID_CREDENTIALS for a wrong password', async () => {
+      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify: jest.fn().mockResolvedValue(false) });
+      expect((await failure(service.login('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
+    });
+
+    it('answers the same INVALID_CREDENTIALS for an unverified account, even with its right password', async () => {
+      const verify = jest.fn().mockResolvedValue(true);
+      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue({ ...ACCOUNT, verifiedAt: null }) }, verify });
+
+      expect((await failure(service.login('alice@example.com', 'correct horse'))).code).toBe('INVALID_CREDENTIALS');
+      expect(verify).toHaveBeenCalledWith('$argon2id$hash', 'correct horse');
+    });
+  });
+
+  describe('deleteAccount', () => {
+    it('kills every token, then deletes every object under the user’s prefix, then the row', async () => {
+      const order: string[] = [];
+      const revokeAllForUser = jest.fn(async () => void order.push('tokens'));
+      const deletePrefix = jest.fn(async () => (order.push('objects'), 3));
+      const deleteWithUsage = jest.fn(async () => void order.push('row'));
+      const service = serviceWith({
+        accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT), deleteWithUsage },
+        refreshTokens: { revokeAllForUser },
+        store: { deletePrefix },
+      });
+
+      await service.deleteAccount('alice@example.com', 'correct horse');
+
+      expect(order).toEqual(['tokens', 'objects', 'row']);
+      expect(revokeAllForUser).toHaveBeenCalledWith(ACCOUNT.id);
+      expect(deletePrefix).toHaveBeenCalledWith(`${ownerPrefix(config.secrets.userIdHash, ACCOUNT.id)}/`);
+      expect(deleteWithUsage).toHaveBeenCalledWith(ACCOUNT.id);
+    });
+
+    it('keeps the row when storage fails, so the same call can be repeated, and answers 503 without storage details', async () => {
+      const service = serviceWith({
+        accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) },
+        refreshTokens: { revokeAllForUser: jest.fn().mockResolvedValue(undefined) },
+        store: { deletePrefix: jest.fn().mockRejectedValue(new Error('bucket coffer: AccessDenied')) },
+      });
+
+      const error = await failure(service.deleteAccount('alice@example.com', 'correct horse'));
+
+      expect(error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(error.status).toBe(503);
+      expect(error.message).not.toMatch(/bucket|AccessDenied/);
+    });
+
+    it('touches nothing when the password is wrong', async () => {
+      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify: jest.fn().mockResolvedValue(false) });
+      expect((await failure(service.deleteAccount('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
+    });
+  });
+});

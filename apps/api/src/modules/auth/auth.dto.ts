@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { toRfc3339 } from '../../common/rfc3339';
+import type { PendingAccount } from './account.repository';
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+const MAX_EMAIL_LENGTH = 254;
+
+/** E-mails are trimmed and lower-cased before anything else sees them. */
+const NormalizedEmail = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
+
+export class RegisterRequest {
+  @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased.' })
+  @NormalizedEmail()
+  @IsString({ message: 'email must be a string' })
+  @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  email!: string;
+
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH })
+  @IsString({ message: 'password must be a string' })
+  @Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, { message: `password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` })
+  password!: string;
+}
+
+export class RegisterResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', description: 'RFC 3339, UTC, milliseconds' })
+  created_at!: string;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  updated_at!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  email!: string;
+
+  static from(account: PendingAccount): RegisterResponse {
+    return { id: account.id, created_at: toRfc3339(account.createdAt), updated_at: toRfc3339(account.updatedAt), email: account.email };
+  }
+}
+
+/** E-mail and password of an existing account (login, account deletion): any mismatch is 401. */
+export class CredentialsRequest {
+  @ApiProperty({ example: 'alice@example.com' })
+  @NormalizedEmail()
+  @IsString({ message: 'email must be a string' })
+  @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
+  email!: string;
+
+  @ApiProperty()
+  @IsString({ message: 'password must be a string' })
+  @MaxLength(MAX_PASSWORD_LENGTH, { message: 'password is too long' })
+  password!: string;
+}
+
+export class VerifyRequest {
+  @ApiProperty({ example: 'alice@example.com' })
+  @NormalizedEmail()
+  @IsString({ message: 'email must be a string' })
+  @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
+  email!: string;
+
+  @ApiProperty({ example: '123456', description: 'The 6-digit code from the mail' })
+  @IsString({ message: 'otp must be a string' })
+  @MaxLength(64, { message: 'otp is too long' })
+  otp!: string;
+}
+
+export class ResendRequest {
+  @ApiProperty({ example: 'alice@example.com' })
+  @NormalizedEmail()
+  @IsString({ message: 'email must be a string' })
+  @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
+  email!: string;
+}
+
+export class LoginResponse {
+  @ApiProperty({ description: 'HS256 JWT for `Authorization: Bearer`' })
+  access_token!: string;
+
+  @ApiProperty({ description: '32 random bytes, base64url' })
+  refresh_token!: string;
+}
+
+export class RefreshRequest {
+  @ApiProperty()
+  @IsString({ message: 'refresh_token must be a string' })
+  @MaxLength(512, { message: 'refresh_token is too long' })
+  refresh_token!: string;
+
+  @ApiPropertyOptional({ description: '[ext] Also return a new refresh token that replaces this one' })
+  @IsOptional()
+  @IsBoolean({ message: 'rotate must be true or false' })
+  rotate?: boolean;
+}
+
+export class RefreshResponse {
+  @ApiProperty()
+  access_token!: string;
+
+  @ApiPropertyOptional({ description: '[ext] Only with "rotate": true' })
+  refresh_token?: string;
+}
+
+export class RevokeRequest {
+  @ApiProperty()
+  @IsString({ message: 'refresh_token must be a string' })
+  @MaxLength(512, { message: 'refresh_token is too long' })
+  refresh_token!: string;
+}

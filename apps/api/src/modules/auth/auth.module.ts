@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module';
+import { OtpModule } from '../otp/otp.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { AccountCleanupJob } from './account-cleanup.job';
+import { AccountRepository } from './account.repository';
+import { AccountService } from './account.service';
+import { AuthController } from './auth.controller';
+import { PasswordHasher } from './password-hasher';
+import { RegistrationService } from './registration.service';
+import { TokenController } from './token.controller';
+
+/** Accounts and sessions: registration with e-mailed codes, login, refresh, revoke, deletion. */
+@Module({
+  imports: [OtpModule, TokensModule, MailModule],
+  controllers: [AuthController, TokenController],
+  providers: [RegistrationService, AccountService, AccountRepository, PasswordHasher, AccountCleanupJob],
+})
+export class AuthModule {}

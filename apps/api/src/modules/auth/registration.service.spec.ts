@@ -1,0 +1,162 @@
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/domain-error';
+import { Mailer, MailMessage } from '../mail/mailer';
+import type { NewOtpCode } from '../otp/otp.repository';
+import { OtpService } from '../otp/otp.service';
+import { AccountRepository, CodeIssue, PendingAccount } from './account.repository';
+import { PasswordHasher } from './password-hasher';
+import { RegistrationService } from './registration.service';
+
+/** A mock whose every method must be stubbed: an unexpected call fails the test. */
+function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock | unknown } = {}): jest.Mocked<T> {
+  return new Proxy(stubs, {
+    get: (target, prop) => {
+      if (prop in target) return target[prop as keyof typeof target];
+      if (prop === 'then') return undefined;
+      throw new Error(`unexpected call to ${String(prop)}`);
+    },
+  }) as jest.Mocked<T>;
+}
+
+class FixedClock extends Clock {
+  now(): Date {
+    return new Date(NOW);
+  }
+}
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const ACCOUNT: PendingAccount = { id: 'user-1', email: 'alice@example.com', createdAt: NOW, updatedAt: NOW };
+const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) };
+
+async function failure(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  throw new Error('expected a DomainError');
+}
+
+/** Plays the repository's transaction: stores the code, then delivers it (a throw rolls back). */
+function runsIssue(result: unknown) {
+  return jest.fn(async (_input: unknown, issueOrCooldown: unknown, maybeIssue?: CodeIssue) => {
+    const issue = (maybeIssue ?? issueOrCooldown) as CodeIssue;
+    issue.codeFor(ACCOUNT.id);
+    await issue.deliver(ACCOUNT);
+    return result;
+  });
+}
+
+describe('RegistrationService', () => {
+  let sent: MailMessage[];
+  let mailer: Mailer;
+  let otp: jest.Mocked<OtpService>;
+  const passwords = strictMock<PasswordHasher>({ hash: jest.fn().mockResolvedValue('$argon2id$hash') });
+
+  beforeEach(() => {
+    sent = [];
+    mailer = strictMock<Mailer>({ send: jest.fn(async (m: MailMessage) => void sent.push(m)) });
+    otp = strictMock<OtpService>({
+      generate: jest.fn().mockReturnValue('042817'),
+      record: jest.fn().mockReturnValue(RECORD),
+      lifetimeSeconds: 600,
+      check: jest.fn(),
+      inCooldown: jest.fn(),
+    });
+  });
+
+  function serviceWith(accounts: Partial<Record<keyof AccountRepository, jest.Mock>>): RegistrationService {
+    return new RegistrationService(strictMock<AccountRepository>(accounts), otp, passwords, mailer, new FixedClock());
+  }
+
+  describe('register', () => {
+    it('hashes the password, stores the account with a code for it and mails that code', async () => {
+      const savePendingRegistration = runsIssue(ACCOUNT);
+      const account = await serviceWith({ savePendingRegistration }).register('alice@example.com', 'correct horse');
+
+      expect(account).toBe(ACCOUNT);
+      expect(passwords.hash).toHaveBeenCalledWith('correct horse');
+      expect(savePendingRegistration).toHaveBeenCalledWith({ email: 'alice@example.com', passwordHash: '$argon2id$hash', now: NOW }, expect.anything());
+      expect(otp.record).toHaveBeenCalledWith('user-1', '042817');
+      expect(sent).toEqual([expect.objectContaining({ to: 'alice@example.com', text: expect.stringContaining('042817') })]);
+    });
+
+    it('answers ALREADY_REGISTERED (409) when a verified account has the e-mail', async () => {
+      const error = await failure(serviceWith({ savePendingRegistration: jest.fn().mockResolvedValue(undefined) }).register('alice@example.com', 'correct horse'));
+      expect(error.code).toBe('ALREADY_REGISTERED');
+      expect(error.status).toBe(409);
+    });
+
+    it('answers MAIL_UNAVAILABLE (503) when the mail cannot be sent, failing the transaction', async () => {
+      mailer = strictMock<Mailer>({ send: jest.fn().mockRejectedValue(new Error('connect ECONNREFUSED')) });
+      const error = await failure(serviceWith({ savePendingRegistration: runsIssue(ACCOUNT) }).register('alice@example.com', 'correct horse'));
+
+      expect(error.code).toBe('MAIL_UNAVAILABLE');
+      expect(error.status).toBe(503);
+      expect(error.message).not.toContain('ECONNREFUSED');
+    });
+  });
+
+  describe('verify', () => {
+    it('checks the code for the pending account and marks it verified with the code consumed', async () => {
+      otp.check.mockResolvedValue('code-1');
+      const markVerified = jest.fn().mockResolvedValue(true);
+      await serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }), markVerified }).verify('alice@example.com', '042817');
+
+      expect(otp.check).toHaveBeenCalledWith('user-1', '042817');
+      expect(markVerified).toHaveBeenCalledWith('user-1', 'code-1', NOW);
+    });
+
+    it('answers INVALID_CODE (401) when no unverified account has the e-mail', async () => {
+      const error = await failure(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue(undefined) }).verify('bob@example.com', '042817'));
+      expect(error.code).toBe('INVALID_CODE');
+      expect(error.status).toBe(401);
+    });
+
+    it('passes on what the code check answers (expired, wrong, too many attempts)', async () => {
+      otp.check.mockRejectedValue(new DomainError('CODE_EXPIRED', 'expired'));
+      const error = await failure(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }) }).verify('alice@example.com', '042817'));
+      expect(error.code).toBe('CODE_EXPIRED');
+    });
+
+    it('answers INVALID_CODE when the code was replaced between the check and the verification', async () => {
+      otp.check.mockResolvedValue('code-1');
+      const service = serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }), markVerified: jest.fn().mockResolvedValue(false) });
+      expect((await failure(service.verify('alice@example.com', '042817'))).code).toBe('INVALID_CODE');
+    });
+  });
+
+  describe('resend', () => {
+    it('mails a new code for a pending account out of its cooldown, after answering', async () => {
+      const reissueCode = runsIssue('sent');
+      const service = serviceWith({ reissueCode });
+
+      expect(service.resend('alice@example.com')).toBeUndefined();
+      await service.beforeApplicationShutdown();
+
+      expect(reissueCode).toHaveBeenCalledWith('alice@example.com', expect.any(Function), expect.anything());
+      expect(sent).toEqual([expect.objectContaining({ to: 'alice@example.com', text: expect.stringContaining('042817') })]);
+    });
+
+    it('asks the code service whether the last code is still in its cooldown', async () => {
+      otp.inCooldown.mockReturnValue(true);
+      const reissueCode = jest.fn(async (_email: string, inCooldown: (d: Date | undefined) => boolean) => (inCooldown(NOW) ? 'cooldown' : 'sent'));
+      const service = serviceWith({ reissueCode });
+
+      service.resend('alice@example.com');
+      await service.beforeApplicationShutdown();
+
+      expect(otp.inCooldown).toHaveBeenCalledWith(NOW);
+      expect(sent).toEqual([]);
+    });
+
+    it('swallows a mail failure: the answer was already given and must not depend on the account', async () => {
+      mailer = strictMock<Mailer>({ send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
+      const service = serviceWith({ reissueCode: runsIssue('sent') });
+
+      service.resend('alice@example.com');
+      await expect(service.beforeApplicationShutdown()).resolves.toBeUndefined();
+    });
+  });
+});

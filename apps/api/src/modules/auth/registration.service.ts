@@ -1,0 +1,84 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/domain-error';
+import { Mailer } from '../mail/mailer';
+import { OtpService } from '../otp/otp.service';
+import { AccountRepository, CodeIssue, PendingAccount } from './account.repository';
+import { PasswordHasher } from './password-hasher';
+import { verificationMail } from './verification-mail';
+
+/** Sign-up: register, verify the e-mailed code, ask for a new code. */
+@Injectable()
+export class RegistrationService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(RegistrationService.name);
+  private readonly resends = new Set<Promise<void>>();
+
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly otp: OtpService,
+    private readonly passwords: PasswordHasher,
+    private readonly mailer: Mailer,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates the unverified account, or replaces a pending registration of the same e-mail, and
+   * mails a code. If the mail cannot be sent, nothing of this attempt is kept (MAIL_UNAVAILABLE).
+   */
+  async register(email: string, password: string): Promise<PendingAccount> {
+    const passwordHash = await this.passwords.hash(password);
+    const code = this.otp.generate();
+    const account = await this.accounts.savePendingRegistration({ email, passwordHash, now: this.clock.now() }, this.issue(code));
+    if (!account) throw new DomainError('ALREADY_REGISTERED', 'An account with this e-mail already exists');
+    return account;
+  }
+
+  async verify(email: string, code: string): Promise<void> {
+    const account = await this.accounts.findPendingByEmail(email);
+    if (!account) throw wrongCode();
+    const codeId = await this.otp.check(account.id, code);
+    if (!(await this.accounts.markVerified(account.id, codeId, this.clock.now()))) throw wrongCode();
+  }
+
+  /**
+   * Mails a fresh code (voiding older ones) if an unverified account has this e-mail and its
+   * last code is out of the cooldown. Delivery happens after the caller has its answer, so
+   * neither the answer nor its timing says whether the e-mail has an account.
+   */
+  resend(email: string): void {
+    const resend = this.reissue(email).finally(() => this.resends.delete(resend));
+    this.resends.add(resend);
+  }
+
+  /** Lets resends that are still sending finish before the database and the mailer close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.resends]);
+  }
+
+  private async reissue(email: string): Promise<void> {
+    try {
+      await this.accounts.reissueCode(email, (lastIssuedAt) => this.otp.inCooldown(lastIssuedAt), this.issue(this.otp.generate()));
+    } catch (err) {
+      // Already logged by `issue` when it is the mail; anything else is unexpected.
+      if (!(err instanceof DomainError)) this.logger.error(`resend failed: ${(err as Error).message}`);
+    }
+  }
+
+  private issue(code: string): CodeIssue {
+    return {
+      codeFor: (userId) => this.otp.record(userId, code),
+      deliver: async (account) => {
+        try {
+          await this.mailer.send(verificationMail(account.email, code, this.otp.lifetimeSeconds));
+        } catch (err) {
+          this.logger.warn(`cannot send the verification mail: ${(err as Error).message}`);
+          throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later');
+        }
+      },
+    };
+  }
+}
+
+function wrongCode(): DomainError {
+  return new DomainError('INVALID_CODE', 'Wrong code, or no unverified account with this e-mail');
+}

@@ -1,0 +1,31 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
+import { RefreshTokenService } from '../tokens/refresh-token.service';
+import { RefreshRequest, RefreshResponse, RevokeRequest } from './auth.dto';
+
+@ApiTags('tokens')
+@Controller('api/token')
+@RateLimit('refresh')
+export class TokenController {
+  constructor(private readonly refreshTokens: RefreshTokenService) {}
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A new access token; with "rotate": true also a new refresh token replacing this one' })
+  @ApiOkResponse({ type: RefreshResponse })
+  @ApiUnauthorizedResponse({ description: 'Invalid, expired or revoked; reuse of a rotated-away token revokes its whole family' })
+  async refresh(@Body() body: RefreshRequest): Promise<RefreshResponse> {
+    const result = await this.refreshTokens.refresh(body.refresh_token, body.rotate ?? false);
+    return result.refreshToken ? { access_token: result.accessToken, refresh_token: result.refreshToken } : { access_token: result.accessToken };
+  }
+
+  @Post('revoke')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End the session the refresh token belongs to' })
+  @ApiNoContentResponse({ description: 'Revoked, or nothing matched' })
+  @ApiBadRequestResponse({ description: 'Malformed body' })
+  async revoke(@Body() body: RevokeRequest): Promise<void> {
+    await this.refreshTokens.revoke(body.refresh_token);
+  }
+}

@@ -1,0 +1,124 @@
+import type { ObjectStore } from '@coffer/storage';
+import { Clock } from '../../common/clock';
+import { DomainError } from '../../common/domain-error';
+import type { AppConfig } from '../../config/app-config';
+import { FileRecord, FileRepository } from '../files/file.repository';
+import { DownloadCounterRepository } from './download-counter.repository';
+import { DownloadsService } from './downloads.service';
+
+function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
+  return new Proxy(members, {
+    get(target, prop) {
+      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
+      if (prop === 'then' || typeof prop === 'symbol') return undefined;
+      throw new Error(`unexpected use of ${name}.${String(prop)}`);
+    },
+  }) as unknown as jest.Mocked<T>;
+}
+
+const NOW = new Date('2026-05-01T23:59:30.250Z');
+const clock: Clock = { now: () => NOW };
+const HASH = `usrh-${'a'.repeat(32)}`;
+const FILE_ID = '2222abcd-2222-4222-8222-22222222cdef';
+const config = { limits: { dailyDownloadLimit: 3 }, ttl: { downloadUrlSeconds: 120 } } as AppConfig;
+
+const shared = {
+  id: FILE_ID,
+  objectKey: `${HASH}/${FILE_ID}`,
+  fileName: 'r.pdf',
+  status: 'uploaded',
+  keyManagementMode: 'passphrase',
+  passphraseSalt: 'c2FsdA==',
+  kdfParams: { alg: 'argon2id', m: 65536, t: 3, p: 1 },
+  keyCommitment: null,
+  encryptedSizeBytes: 100,
+  plaintextHash: '',
+} as FileRecord;
+
+function service(files: jest.Mocked<FileRepository>, counters: jest.Mocked<DownloadCounterRepository> = strictMock('counters'), store: jest.Mocked<ObjectStore> = strictMock('store')) {
+  return new DownloadsService(files, counters, store, clock, config);
+}
+
+async function domainError(promise: Promise<unknown>): Promise<DomainError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(err)}`);
+  return err;
+}
+
+describe('DownloadsService', () => {
+  it('counts the download, then signs a short-lived GET of that file only', async () => {
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    const counters = strictMock<DownloadCounterRepository>('counters', { countOne: jest.fn().mockResolvedValue(1) });
+    const store = strictMock<ObjectStore>('store', { presignGet: jest.fn().mockResolvedValue({ url: 'https://signed' }) });
+
+    expect(await service(files, counters, store).downloadUrl(HASH, FILE_ID)).toBe('https://signed');
+
+    expect(files.findUploadedByObjectKey).toHaveBeenCalledWith(FILE_ID, `${HASH}/${FILE_ID}`);
+    expect(counters.countOne).toHaveBeenCalledWith(FILE_ID, '2026-05-01', 3);
+    expect(store.presignGet).toHaveBeenCalledWith(`${HASH}/${FILE_ID}`, { expiresInSec: 120, filename: 'r.pdf' });
+  });
+
+  it('answers 429 with Retry-After until UTC midnight once the limit is used up', async () => {
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    const counters = strictMock<DownloadCounterRepository>('counters', {
+      countOne: jest.fn().mockResolvedValue(undefined),
+      countOn: jest.fn().mockResolvedValue(3),
+    });
+
+    const err = await domainError(service(files, counters).downloadUrl(HASH, FILE_ID));
+
+    expect([err.code, err.status]).toEqual(['DOWNLOAD_LIMIT', 429]);
+    expect(err.headers).toEqual({ 'Retry-After': '30' });
+  });
+
+  it('answers 404 when nothing was counted because the file stopped being uploaded', async () => {
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    const counters = strictMock<DownloadCounterRepository>('counters', {
+      countOne: jest.fn().mockResolvedValue(undefined),
+      countOn: jest.fn().mockResolvedValue(0),
+    });
+    expect((await domainError(service(files, counters).downloadUrl(HASH, FILE_ID))).code).toBe('NOT_FOUND');
+  });
+
+  it.each([
+    ['usrh-short', FILE_ID],
+    [`usrh-${'A'.repeat(32)}`, FILE_ID],
+    [HASH, FILE_ID.toUpperCase()],
+    [HASH, '%'],
+    ['..', FILE_ID],
+  ])('answers 404 for a malformed link %s/%s without a lookup', async (hash, id) => {
+    expect((await domainError(service(strictMock('files')).downloadUrl(hash, id))).code).toBe('NOT_FOUND');
+    expect((await domainError(service(strictMock('files')).meta(hash, id))).code).toBe('NOT_FOUND');
+  });
+
+  it('checks a link without counting or signing', async () => {
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    const counters = strictMock<DownloadCounterRepository>('counters', { countOn: jest.fn().mockResolvedValueOnce(2).mockResolvedValueOnce(3) });
+    const s = service(files, counters);
+
+    await expect(s.checkLink(HASH, FILE_ID)).resolves.toBeUndefined();
+    expect((await domainError(s.checkLink(HASH, FILE_ID))).code).toBe('DOWNLOAD_LIMIT');
+  });
+
+  it('gives a recipient what decryption needs', async () => {
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    expect(await service(files).meta(HASH, FILE_ID)).toEqual({
+      file_name: 'r.pdf',
+      key_management_mode: 'passphrase',
+      passphrase_salt: 'c2FsdA==',
+      kdf_params: { alg: 'argon2id', m: 65536, t: 3, p: 1 },
+      key_commitment: null,
+      encrypted_size_bytes: 100,
+      plaintext_hash: '',
+    });
+  });
+
+  it('prunes counters older than the retention', async () => {
+    const counters = strictMock<DownloadCounterRepository>('counters', { pruneBefore: jest.fn().mockResolvedValue(4) });
+    expect(await service(strictMock('files'), counters).pruneCounters()).toBe(4);
+    expect(counters.pruneBefore).toHaveBeenCalledWith('2026-04-28');
+  });
+});

@@ -1,0 +1,330 @@
+import { Injectable } from '@nestjs/common';
+import { File as FileRow, Prisma, PrismaClient } from '../../generated/prisma/client';
+import { LedgerTx, QuotaRepository, Release, UserLimits } from '../quota/quota.repository';
+
+export type FileStatus = 'pending' | 'uploaded' | 'failed' | 'deleted';
+export type KeyManagementMode = 'vault' | 'passphrase';
+
+export interface KdfParams {
+  alg: 'argon2id';
+  m: number;
+  t: number;
+  p: number;
+}
+
+/** A file as the rest of the server sees it: plain values, byte counts as numbers. */
+export interface FileRecord {
+  id: string;
+  userId: string;
+  fileName: string;
+  mimeType: string;
+  status: FileStatus;
+  objectKey: string;
+  declaredSize: number | null;
+  reservedBytes: number;
+  encryptedSizeBytes: number | null;
+  plaintextSizeBytes: number | null;
+  plaintextHash: string;
+  passphraseSalt: string;
+  keyManagementMode: KeyManagementMode | null;
+  keyCommitment: string | null;
+  kdfParams: KdfParams | null;
+  uploadExpiresAt: Date;
+  completedAt: Date | null;
+  sizeVerifiedAt: Date | null;
+  deletedAt: Date | null;
+  objectRemovedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Files a user sees in listings and can address by id prefix. Failed uploads stay visible (with
+ * their status) until they are purged, so a client can tell a failed upload from a lost one.
+ */
+export const VISIBLE_STATUSES: readonly FileStatus[] = ['pending', 'uploaded', 'failed'];
+/** Files that count against the file-count limit and hold a reservation or usage. */
+export const LIVE_STATUSES: readonly FileStatus[] = ['pending', 'uploaded'];
+
+export interface NewPendingFile {
+  id: string;
+  userId: string;
+  fileName: string;
+  mimeType: string;
+  objectKey: string;
+  /** Bytes the client promised to PUT; reserved now. Undefined: reserve nothing until complete. */
+  declaredSize?: number;
+  uploadExpiresAt: Date;
+  now: Date;
+}
+
+export type CreatePendingOutcome = 'created' | 'over-quota' | 'file-count' | 'storage-full';
+
+export interface CompletedUpload {
+  id: string;
+  userId: string;
+  sizeBytes: number;
+  plaintextSizeBytes: number;
+  plaintextHash: string;
+  passphraseSalt: string;
+  keyManagementMode: KeyManagementMode;
+  keyCommitment: string | null;
+  kdfParams: KdfParams | null;
+  now: Date;
+}
+
+export type CompleteOutcome = 'completed' | 'not-pending' | 'over-quota' | 'storage-full';
+
+/** A file that just stopped being live (failed or deleted), and what it was before. */
+export interface EndedFile {
+  id: string;
+  userId: string;
+  objectKey: string;
+  previousStatus: FileStatus;
+}
+
+export interface Limits {
+  user: UserLimits;
+  globalQuotaBytes: number;
+}
+
+/** Thrown inside a transaction to roll it back; never leaves this file. */
+class Refused extends Error {
+  constructor(readonly outcome: CreatePendingOutcome | CompleteOutcome) {
+    super(outcome);
+  }
+}
+
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
+/**
+ * The only Prisma access for files. Every user-facing query carries the owner id; every status
+ * change is one conditional statement (`WHERE status = …`) whose quota consequences are applied in
+ * the same transaction, so concurrent completes, deletes and cleanup jobs account for a file once.
+ */
+@Injectable()
+export class FileRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly ledger: QuotaRepository,
+  ) {}
+
+  /** Reserves the declared size and a file slot, checks the global limit and inserts the row: all or nothing. */
+  async createPending(file: NewPendingFile, limits: Limits): Promise<CreatePendingOutcome> {
+    const bytes = file.declaredSize ?? 0;
+    return this.refusable(async (tx) => {
+      if (!(await this.ledger.reserveForUser(tx, file.userId, bytes, limits.user))) {
+        throw new Refused((await this.ledger.fileCountReached(tx, file.userId, limits.user.maxFiles)) ? 'file-count' : 'over-quota');
+      }
+      if (!(await this.ledger.reserveGlobal(tx, bytes, limits.globalQuotaBytes))) throw new Refused('storage-full');
+      await tx.file.create({
+        data: {
+          id: file.id,
+          userId: file.userId,
+          fileName: file.fileName,
+          mimeType: file.mimeType,
+          objectKey: file.objectKey,
+          declaredSize: file.declaredSize === undefined ? null : BigInt(file.declaredSize),
+          reservedBytes: BigInt(bytes),
+          uploadExpiresAt: file.uploadExpiresAt,
+          createdAt: file.now,
+          updatedAt: file.now,
+        },
+      });
+      return 'created';
+    });
+  }
+
+  /**
+   * pending → uploaded with the verified size and the client's metadata, converting the
+   * reservation into usage. 'not-pending' when the file is no longer the caller's pending file
+   * (a concurrent complete won, or a cleanup failed it); over-quota outcomes change nothing.
+   */
+  async completeUpload(upload: CompletedUpload, limits: Limits): Promise<CompleteOutcome> {
+    return this.refusable(async (tx) => {
+      await this.ledger.lockUser(tx, upload.userId);
+      const rows = await tx.$queryRaw<{ reserved_bytes: bigint }[]>`
+        UPDATE files SET status = 'uploaded', encrypted_size_bytes = ${BigInt(upload.sizeBytes)}::bigint,
+               plaintext_size_bytes = ${BigInt(upload.plaintextSizeBytes)}::bigint, plaintext_hash = ${upload.plaintextHash},
+               passphrase_salt = ${upload.passphraseSalt}, key_management_mode = ${upload.keyManagementMode}::key_management_mode,
+               key_commitment = ${upload.keyCommitment}, kdf_params = ${upload.kdfParams === null ? null : JSON.stringify(upload.kdfParams)}::jsonb,
+               completed_at = ${upload.now}, updated_at = ${upload.now}
+        WHERE id = ${upload.id}::uuid AND user_id = ${upload.userId}::uuid AND status = 'pending'
+        RETURNING reserved_bytes`;
+      if (rows.length === 0) return 'not-pending';
+      const reserved = Number(rows[0].reserved_bytes);
+      if (!(await this.ledger.commitForUser(tx, upload.userId, reserved, upload.sizeBytes, limits.user.quotaBytes))) {
+        throw new Refused('over-quota');
+      }
+      if (!(await this.ledger.commitGlobal(tx, reserved, upload.sizeBytes, limits.globalQuotaBytes))) {
+        throw new Refused('storage-full');
+      }
+      return 'completed';
+    });
+  }
+
+  /**
+   * Moves the caller's file from one of `from` to failed or deleted and releases what it held.
+   * Undefined when it was not in one of those states (someone else got there first).
+   */
+  async endLife(userId: string, id: string, from: readonly FileStatus[], to: 'failed' | 'deleted', now: Date): Promise<EndedFile | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      await this.ledger.lockUser(tx, userId);
+      const rows = await tx.$queryRaw<
+        { user_id: string; object_key: string; status: FileStatus; reserved_bytes: bigint; encrypted_size_bytes: bigint | null }[]
+      >`
+        WITH old AS (
+          SELECT id, user_id, status, reserved_bytes, encrypted_size_bytes FROM files
+          WHERE id = ${id}::uuid AND user_id = ${userId}::uuid AND status::text IN (${Prisma.join([...from])})
+          FOR UPDATE
+        )
+        UPDATE files f SET status = ${to}::file_status, updated_at = ${now},
+               deleted_at = CASE WHEN ${to} = 'deleted' THEN ${now}::timestamptz ELSE f.deleted_at END
+        FROM old WHERE f.id = old.id
+        RETURNING old.user_id::text AS user_id, f.object_key, old.status::text AS status, old.reserved_bytes, old.encrypted_size_bytes`;
+      if (rows.length === 0) return undefined;
+      const old = rows[0];
+      await this.ledger.release(tx, userId, releaseOf(old.status, Number(old.reserved_bytes), Number(old.encrypted_size_bytes ?? 0n)));
+      return { id, userId: old.user_id, objectKey: old.object_key, previousStatus: old.status };
+    }, TX_OPTIONS);
+  }
+
+  async markObjectRemoved(userId: string, id: string, now: Date): Promise<void> {
+    await this.prisma.file.updateMany({ where: { id, userId, objectRemovedAt: null }, data: { objectRemovedAt: now } });
+  }
+
+  async markSizeVerified(userId: string, id: string, now: Date): Promise<void> {
+    await this.prisma.file.updateMany({ where: { id, userId, status: 'uploaded' }, data: { sizeVerifiedAt: now } });
+  }
+
+  /** The caller's file in any state but deleted. */
+  async findOwned(userId: string, id: string): Promise<FileRecord | undefined> {
+    const row = await this.prisma.file.findFirst({ where: { id, userId, status: { not: 'deleted' } } });
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The caller's visible files, newest first. */
+  async listVisible(userId: string): Promise<FileRecord[]> {
+    const rows = await this.prisma.file.findMany({
+      where: { userId, status: { in: [...VISIBLE_STATUSES] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    return rows.map(toRecord);
+  }
+
+  /**
+   * The caller's visible files whose id starts with `prefix`, newest first. The prefix must
+   * already be validated as `[0-9a-f-]{1,36}`: it is used in LIKE, where `%` and `_` would widen it.
+   */
+  async findVisibleByPrefix(userId: string, prefix: string): Promise<FileRecord[]> {
+    if (!/^[0-9a-f-]{1,36}$/.test(prefix)) throw new Error('unvalidated id prefix');
+    const ids = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id::text AS id FROM files
+      WHERE user_id = ${userId}::uuid AND status::text IN (${Prisma.join([...VISIBLE_STATUSES])}) AND id::text LIKE ${`${prefix}%`}`;
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.file.findMany({
+      where: { userId, id: { in: ids.map((r) => r.id) }, status: { in: [...VISIBLE_STATUSES] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    return rows.map(toRecord);
+  }
+
+  /** An uploaded file by id and its full object key, which carries the owner hash: the share-link lookup. */
+  async findUploadedByObjectKey(id: string, objectKey: string): Promise<FileRecord | undefined> {
+    const row = await this.prisma.file.findFirst({ where: { id, objectKey, status: 'uploaded' } });
+    return row ? toRecord(row) : undefined;
+  }
+
+  // ---- maintenance (service-wide, keyset-paginated by id) ----
+
+  /** Pending uploads whose URL expired before `before`. */
+  async findStalePending(before: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {
+    return this.page({ status: 'pending', uploadExpiresAt: { lt: before } }, after, limit);
+  }
+
+  /** Completed files whose size has not been re-checked since their upload URL expired. */
+  async findUnverified(uploadExpiredBefore: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {
+    return this.page({ status: 'uploaded', sizeVerifiedAt: null, uploadExpiresAt: { lt: uploadExpiredBefore } }, after, limit);
+  }
+
+  /** Failed or deleted files whose object has not been confirmed gone. */
+  async findUnremovedObjects(after: string | undefined, limit: number): Promise<FileRecord[]> {
+    return this.page({ status: { in: ['failed', 'deleted'] }, objectRemovedAt: null }, after, limit);
+  }
+
+  /** Failed or deleted rows that changed before `changedBefore` and whose upload URL expired before `uploadExpiredBefore`. */
+  async findPurgeable(changedBefore: Date, uploadExpiredBefore: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {
+    return this.page(
+      { status: { in: ['failed', 'deleted'] }, updatedAt: { lt: changedBefore }, uploadExpiresAt: { lt: uploadExpiredBefore } },
+      after,
+      limit,
+    );
+  }
+
+  /** Removes a failed or deleted row for good (its download counters go with it). */
+  async purge(userId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.file.deleteMany({ where: { id, userId, status: { in: ['failed', 'deleted'] } } });
+    return count === 1;
+  }
+
+  private async page(where: Prisma.FileWhereInput, after: string | undefined, limit: number): Promise<FileRecord[]> {
+    const rows = await this.prisma.file.findMany({
+      where: after === undefined ? where : { AND: [where, { id: { gt: after } }] },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  private async refusable<T extends CreatePendingOutcome | CompleteOutcome>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.prisma.$transaction(work, TX_OPTIONS);
+    } catch (err) {
+      if (err instanceof Refused) return err.outcome as T;
+      throw err;
+    }
+  }
+}
+
+function releaseOf(previous: FileStatus, reservedBytes: number, encryptedSizeBytes: number): Release {
+  switch (previous) {
+    case 'pending':
+      return { reservedBytes, usedBytes: 0, files: 1 };
+    case 'uploaded':
+      return { reservedBytes: 0, usedBytes: encryptedSizeBytes, files: 1 };
+    default:
+      // Failed files gave everything back when they failed.
+      return { reservedBytes: 0, usedBytes: 0, files: 0 };
+  }
+}
+
+function toRecord(row: FileRow): FileRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    fileName: row.fileName,
+    mimeType: row.mimeType,
+    status: row.status,
+    objectKey: row.objectKey,
+    declaredSize: numberOrNull(row.declaredSize),
+    reservedBytes: Number(row.reservedBytes),
+    encryptedSizeBytes: numberOrNull(row.encryptedSizeBytes),
+    plaintextSizeBytes: numberOrNull(row.plaintextSizeBytes),
+    plaintextHash: row.plaintextHash,
+    passphraseSalt: row.passphraseSalt,
+    keyManagementMode: row.keyManagementMode,
+    keyCommitment: row.keyCommitment,
+    kdfParams: (row.kdfParams as KdfParams | null) ?? null,
+    uploadExpiresAt: row.uploadExpiresAt,
+    completedAt: row.completedAt,
+    sizeVerifiedAt: row.sizeVerifiedAt,
+    deletedAt: row.deletedAt,
+    objectRemovedAt: row.objectRemovedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function numberOrNull(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}

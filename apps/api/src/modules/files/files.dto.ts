@@ -1,0 +1,301 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import type { PresignedRequest } from '@coffer/storage';
+import type { Usage } from '../quota/quota.service';
+import type { FileRecord, FileStatus, KdfParams, KeyManagementMode } from './file.repository';
+import { toRfc3339 } from '../../common/rfc3339';
+import { FILE_ID_PATTERN, ID_PREFIX_PATTERN } from './file-id';
+
+// ---- requests ----
+
+/** 1–255 characters (code points), none of them a control character. */
+const FILE_NAME_PATTERN = /^[^\p{Cc}]{1,255}$/u;
+/** Standard base64 with padding; the empty string is allowed where a field may be empty. */
+const BASE64_OR_EMPTY = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
+const SHA256_HEX_OR_EMPTY = /^(?:[0-9a-f]{64})?$/;
+
+export class PresignRequest {
+  @ApiProperty({ description: '1–255 characters, no control characters', example: 'report.pdf' })
+  @IsString()
+  @Matches(FILE_NAME_PATTERN, { message: 'file_name must be 1–255 characters without control characters' })
+  file_name!: string;
+
+  @ApiProperty({ description: 'At most 255 characters', example: 'application/pdf' })
+  @IsString()
+  @MaxLength(255)
+  mime_type!: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description:
+      'Exact number of bytes the client will PUT (the ciphertext). When given, it is reserved against the quota and signed into the upload URL.',
+    example: 1048608,
+  })
+  @IsOptional()
+  @IsInt({ message: 'size must be a whole number of bytes' })
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  size?: number | null;
+}
+
+export class KdfParamsDto implements KdfParams {
+  @ApiProperty({ enum: ['argon2id'] })
+  @IsIn(['argon2id'])
+  alg!: 'argon2id';
+
+  @ApiProperty({ description: 'Memory in KiB (19 MiB … 1 GiB)', example: 65536 })
+  @IsInt()
+  @Min(19 * 1024)
+  @Max(1024 * 1024)
+  m!: number;
+
+  @ApiProperty({ description: 'Passes (1–10)', example: 3 })
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  t!: number;
+
+  @ApiProperty({ description: 'Parallelism (1–8)', example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  p!: number;
+}
+
+export class CompleteRequest {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @Matches(FILE_ID_PATTERN, { message: 'file_id must be a lowercase UUID' })
+  file_id!: string;
+
+  @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty', example: '' })
+  @IsString()
+  @Matches(SHA256_HEX_OR_EMPTY, { message: 'plaintext_hash must be 64 lowercase hex characters or empty' })
+  plaintext_hash!: string;
+
+  @ApiProperty({ type: 'integer', example: 1048576 })
+  @IsInt({ message: 'plaintext_size_bytes must be a whole number of bytes' })
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  plaintext_size_bytes!: number;
+
+  @ApiProperty({ description: 'Standard base64 (with padding), or empty for vault mode', example: '' })
+  @IsString()
+  @MaxLength(1024)
+  @Matches(BASE64_OR_EMPTY, { message: 'passphrase_salt must be standard base64 with padding, or empty' })
+  passphrase_salt!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: '[ext] Key commitment, standard base64' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  @Matches(BASE64, { message: 'key_commitment must be standard base64 with padding' })
+  key_commitment?: string | null;
+
+  @ApiPropertyOptional({ description: '[ext] Key derivation parameters of passphrase mode', type: KdfParamsDto, nullable: true })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => KdfParamsDto)
+  kdf_params?: KdfParamsDto | null;
+}
+
+export class IdPrefixQuery {
+  @ApiProperty({ description: 'A file id or a prefix of one: 1–36 characters of [0-9a-f-]', example: '3f2a' })
+  @IsString()
+  @Matches(ID_PREFIX_PATTERN, { message: 'id must be 1–36 characters of [0-9a-f-]' })
+  id!: string;
+}
+
+export class FileIdQuery {
+  @ApiProperty({ description: 'A complete file id (lowercase UUID)', format: 'uuid' })
+  @IsString()
+  @Matches(FILE_ID_PATTERN, { message: 'id must be a lowercase UUID' })
+  id!: string;
+}
+
+// ---- responses ----
+
+export class UploadResource {
+  @ApiProperty({ description: 'Presigned URL taking one unauthenticated PUT of the blob' })
+  url!: string;
+
+  @ApiProperty({ description: '[ext]', enum: ['PUT'] })
+  method!: 'PUT';
+
+  @ApiProperty({ description: '[ext] Headers the PUT must carry', example: { 'Content-Type': 'application/octet-stream' } })
+  headers!: Record<string, string>;
+
+  @ApiProperty({ description: '[ext] When the URL stops working (RFC 3339 UTC)', example: '2026-01-01T00:15:00Z' })
+  expires_at!: string;
+}
+
+export class PresignResponse {
+  @ApiProperty({ format: 'uuid' })
+  file_id!: string;
+
+  @ApiProperty({ type: UploadResource })
+  upload_resource!: UploadResource;
+}
+
+export class CompleteResponse {
+  @ApiProperty({ example: 'usrh-0123456789abcdef0123456789abcdef/3f2a…' })
+  s3_object_key!: string;
+
+  @ApiProperty({ description: 'Stored (encrypted) size in bytes' })
+  uploaded_file_size!: number;
+}
+
+const STATUS_VALUES: FileStatus[] = ['pending', 'uploaded', 'failed'];
+const MODE_VALUES: KeyManagementMode[] = ['vault', 'passphrase'];
+
+export class FileSummary {
+  @ApiProperty({ format: 'uuid' })
+  file_id!: string;
+
+  @ApiProperty()
+  file_name!: string;
+
+  @ApiProperty({ description: 'Stored bytes; 0 until the upload is completed' })
+  encrypted_size_bytes!: number;
+
+  @ApiProperty({ enum: STATUS_VALUES })
+  status!: FileStatus;
+
+  @ApiProperty({ enum: MODE_VALUES, nullable: true, description: 'null until the upload is completed' })
+  key_management_mode!: KeyManagementMode | null;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00Z' })
+  created_at!: string;
+}
+
+export class ResolvedFile {
+  @ApiProperty()
+  file_name!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  file_id!: string;
+}
+
+export class FileDetails {
+  @ApiProperty({ format: 'uuid' })
+  file_id!: string;
+
+  @ApiProperty()
+  file_name!: string;
+
+  @ApiProperty({ enum: STATUS_VALUES })
+  status!: FileStatus;
+
+  @ApiProperty({ description: '0 until the upload is completed' })
+  plaintext_size_bytes!: number;
+
+  @ApiProperty({ description: '0 until the upload is completed' })
+  encrypted_size_bytes!: number;
+
+  @ApiProperty({ description: '`usrh-<32 hex>/<file id>`; the share link is `<PUBLIC_URL>/files/download/` + this' })
+  s3_key!: string;
+
+  @ApiProperty({ enum: MODE_VALUES, nullable: true })
+  key_management_mode!: KeyManagementMode | null;
+
+  @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })
+  plaintext_hash!: string;
+
+  @ApiProperty({ description: '[ext]', nullable: true, type: String })
+  key_commitment!: string | null;
+
+  @ApiProperty({ description: '[ext]', nullable: true, type: KdfParamsDto })
+  kdf_params!: KdfParams | null;
+
+  @ApiProperty({ description: '[ext]', example: '2026-01-01T00:00:00Z' })
+  created_at!: string;
+}
+
+export class SaltResponse {
+  @ApiProperty({ description: 'Standard base64' })
+  salt!: string;
+}
+
+export class HashResponse {
+  @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })
+  hash!: string;
+}
+
+export class UsageResponse {
+  @ApiProperty({ description: 'Stored bytes of completed files' })
+  used_bytes!: number;
+
+  @ApiProperty({ description: 'Bytes held by uploads in progress' })
+  reserved_bytes!: number;
+
+  @ApiProperty()
+  quota_bytes!: number;
+
+  @ApiProperty({ description: 'Live files: uploaded and in progress' })
+  file_count!: number;
+
+  @ApiProperty()
+  max_files!: number;
+
+  @ApiProperty()
+  max_file_size_bytes!: number;
+}
+
+// ---- mapping ----
+
+export function toPresignResponse(fileId: string, upload: PresignedRequest): PresignResponse {
+  return {
+    file_id: fileId,
+    upload_resource: { url: upload.url, method: 'PUT', headers: upload.headers, expires_at: toRfc3339(upload.expiresAt) },
+  };
+}
+
+export function toCompleteResponse(file: Pick<FileRecord, 'objectKey' | 'encryptedSizeBytes'>): CompleteResponse {
+  return { s3_object_key: file.objectKey, uploaded_file_size: file.encryptedSizeBytes ?? 0 };
+}
+
+export function toFileSummary(file: FileRecord): FileSummary {
+  return {
+    file_id: file.id,
+    file_name: file.fileName,
+    encrypted_size_bytes: file.encryptedSizeBytes ?? 0,
+    status: file.status,
+    key_management_mode: file.keyManagementMode,
+    created_at: toRfc3339(file.createdAt),
+  };
+}
+
+export function toResolvedFile(file: FileRecord): ResolvedFile {
+  return { file_name: file.fileName, file_id: file.id };
+}
+
+export function toFileDetails(file: FileRecord): FileDetails {
+  return {
+    file_id: file.id,
+    file_name: file.fileName,
+    status: file.status,
+    plaintext_size_bytes: file.plaintextSizeBytes ?? 0,
+    encrypted_size_bytes: file.encryptedSizeBytes ?? 0,
+    s3_key: file.objectKey,
+    key_management_mode: file.keyManagementMode,
+    plaintext_hash: file.plaintextHash,
+    key_commitment: file.keyCommitment,
+    kdf_params: file.kdfParams,
+    created_at: toRfc3339(file.createdAt),
+  };
+}
+
+export function toUsageResponse(usage: Usage): UsageResponse {
+  return {
+    used_bytes: usage.usedBytes,
+    reserved_bytes: usage.reservedBytes,
+    quota_bytes: usage.quotaBytes,
+    file_count: usage.fileCount,
+    max_files: usage.maxFiles,
+    max_file_size_bytes: usage.maxFileSizeBytes,
+  };
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { QuotaModule } from '../quota/quota.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { FileMaintenanceService } from './file-maintenance.service';
+import { FileObjects } from './file-objects';
+import { FileRepository } from './file.repository';
+import { FilesController } from './files.controller';
+import { FilesScheduler } from './files.scheduler';
+import { FilesService } from './files.service';
+import { UsageController } from './usage.controller';
+
+/** Uploads, the owner's file views, deletion, usage and the upload clean-up jobs. */
+@Module({
+  imports: [QuotaModule, TokensModule, RateLimitModule],
+  controllers: [FilesController, UsageController],
+  providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FilesScheduler],
+  exports: [FileRepository, FileMaintenanceService],
+})
+export class FilesModule {}

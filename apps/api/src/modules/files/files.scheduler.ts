@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { ExclusiveJobRunner } from '../../database/exclusive-job';
+import { FileMaintenanceService } from './file-maintenance.service';
+
+/** Runs the file clean-up jobs on a schedule, each on one server instance at a time. */
+@Injectable()
+export class FilesScheduler {
+  constructor(
+    private readonly jobs: ExclusiveJobRunner,
+    private readonly maintenance: FileMaintenanceService,
+  ) {}
+
+  @Cron(CronExpression.EVERY_5_MINUTES)
+  recheckCompletedSizes(): Promise<boolean> {
+    return this.jobs.run('files.recheck-sizes', async () => void (await this.maintenance.recheckCompletedSizes()));
+  }
+
+  @Cron(CronExpression.EVERY_5_MINUTES)
+  expireStaleUploads(): Promise<boolean> {
+    return this.jobs.run('files.expire-stale-uploads', async () => void (await this.maintenance.expireStaleUploads()));
+  }
+
+  @Cron(CronExpression.EVERY_10_MINUTES)
+  retryObjectRemoval(): Promise<boolean> {
+    return this.jobs.run('files.retry-object-removal', async () => void (await this.maintenance.retryObjectRemoval()));
+  }
+
+  @Cron(CronExpression.EVERY_HOUR)
+  purgeDeadRows(): Promise<boolean> {
+    return this.jobs.run('files.purge-dead-rows', async () => void (await this.maintenance.purgeDeadRows()));
+  }
+}

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaClient } from '../../generated/prisma/client';
+
+/**
+ * A transaction the files module opened; quota moves always happen inside the same transaction as
+ * the file row change they account for, so a failure leaves neither behind.
+ */
+export type LedgerTx = Prisma.TransactionClient;
+
+export interface UserLimits {
+  quotaBytes: number;
+  maxFiles: number;
+}
+
+/** What a file gives back when it stops being live: its reservation, its usage and its slot. */
+export interface Release {
+  reservedBytes: number;
+  usedBytes: number;
+  files: number;
+}
+
+export interface UsageCounters {
+  usedBytes: number;
+  reservedBytes: number;
+  fileCount: number;
+}
+
+/**
+ * The byte and file counters on `users` and the service-wide `storage_usage` row. Every check is
+ * the `WHERE` of the very `UPDATE` that moves the counter, so concurrent requests can never push a
+ * user or the service over a limit; the affected-row count says whether it fit. Lock order is
+ * always the file row, then the user row, then `storage_usage`, so transactions cannot deadlock.
+ */
+@Injectable()
+export class QuotaRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Locks the user's row for the rest of the transaction. Transactions that change a file take it
+   * before the file row, to keep the lock order above.
+   */
+  async lockUser(tx: LedgerTx, userId: string): Promise<void> {
+    await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR NO KEY UPDATE`;
+  }
+
+  /** Holds `bytes` and one file slot for a new upload; false when either limit would be passed. */
+  async reserveForUser(tx: LedgerTx, userId: string, bytes: number, limits: UserLimits): Promise<boolean> {
+    const n = BigInt(bytes);
+    const affected = await tx.$executeRaw`
+      UPDATE users SET reserved_bytes = reserved_bytes + ${n}::bigint, file_count = file_count + 1
+      WHERE id = ${userId}::uuid
+        AND used_bytes + reserved_bytes + ${n}::bigint <= ${BigInt(limits.quotaBytes)}::bigint
+        AND file_count < ${limits.maxFiles}::int`;
+    return affected === 1;
+  }
+
+  /** After a refused reservation: was it the file count (rather than the bytes) that did not fit? */
+  async fileCountReached(tx: LedgerTx, userId: string, maxFiles: number): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ file_count: number }[]>`SELECT file_count FROM users WHERE id = ${userId}::uuid`;
+    return rows.length > 0 && rows[0].file_count >= maxFiles;
+  }
+
+  /** Service-wide reservation; `limitBytes` 0 means unlimited (the totals are kept all the same). */
+  async reserveGlobal(tx: LedgerTx, bytes: number, limitBytes: number): Promise<boolean> {
+    if (bytes === 0) return true;
+    const n = BigInt(bytes);
+    const limit = BigInt(limitBytes);
+    const affected = await tx.$executeRaw`
+      UPDATE storage_usage SET reserved_bytes = reserved_bytes + ${n}::bigint
+      WHERE id = 1 AND (${limit}::bigint = 0 OR used_bytes + reserved_bytes + ${n}::bigint <= ${limit}::bigint)`;
+    return affected === 1;
+  }
+
+  /**
+   * Turns a file's reservation into usage of its verified size. When the size fits inside the
+   * reservation nothing is checked (the bytes were already accounted for); otherwise the excess
+   * must fit in the quota.
+   */
+  async commitForUser(tx: LedgerTx, userId: string, reservedBytes: number, sizeBytes: number, quotaBytes: number): Promise<boolean> {
+    const r = BigInt(reservedBytes);
+    const s = BigInt(sizeBytes);
+    const affected = await tx.$executeRaw`
+      UPDATE users SET used_bytes = used_bytes + ${s}::bigint, reserved_bytes = reserved_bytes - ${r}::bigint
+      WHERE id = ${userId}::uuid
+        AND (${s}::bigint <= ${r}::bigint OR used_bytes + reserved_bytes - ${r}::bigint + ${s}::bigint <= ${BigInt(quotaBytes)}::bigint)`;
+    return affected === 1;
+  }
+
+  async commitGlobal(tx: LedgerTx, reservedBytes: number, sizeBytes: number, limitBytes: number): Promise<boolean> {
+    if (reservedBytes === 0 && sizeBytes === 0) return true;
+    const r = BigInt(reservedBytes);
+    const s = BigInt(sizeBytes);
+    const limit = BigInt(limitBytes);
+    const affected = await tx.$executeRaw`
+      UPDATE storage_usage SET used_bytes = used_bytes + ${s}::bigint, reserved_bytes = reserved_bytes - ${r}::bigint
+      WHERE id = 1
+        AND (${s}::bigint <= ${r}::bigint OR ${limit}::bigint = 0
+             OR used_bytes + reserved_bytes - ${r}::bigint + ${s}::bigint <= ${limit}::bigint)`;
+    return affected === 1;
+  }
+
+  /** Gives back what a file that stops being live held, on the user and service-wide. */
+  async release(tx: LedgerTx, userId: string, release: Release): Promise<void> {
+    if (release.reservedBytes === 0 && release.usedBytes === 0 && release.files === 0) return;
+    const r = BigInt(release.reservedBytes);
+    const u = BigInt(release.usedBytes);
+    await tx.$executeRaw`
+      UPDATE users SET reserved_bytes = reserved_bytes - ${r}::bigint, used_bytes = used_bytes - ${u}::bigint,
+                       file_count = file_count - ${release.files}::int
+      WHERE id = ${userId}::uuid`;
+    if (r === 0n && u === 0n) return;
+    await tx.$executeRaw`
+      UPDATE storage_usage SET reserved_bytes = reserved_bytes - ${r}::bigint, used_bytes = used_bytes - ${u}::bigint
+      WHERE id = 1`;
+  }
+
+  async usage(userId: string): Promise<UsageCounters | undefined> {
+    const user = await this.prisma.user.findUnique({
+      where: { id: userId },
+      select: { usedBytes: true, reservedBytes: true, fileCount: true },
+    });
+    return user ? { usedBytes: Number(user.usedBytes), reservedBytes: Number(user.reservedBytes), fileCount: user.fileCount } : undefined;
+  }
+}

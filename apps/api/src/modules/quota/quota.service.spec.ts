@@ -1,0 +1,74 @@
+import { DomainError } from '../../common/domain-error';
+import type { AppConfig } from '../../config/app-config';
+import { QuotaRepository } from './quota.repository';
+import { QuotaService, SINGLE_PUT_LIMIT_BYTES } from './quota.service';
+
+function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
+  return new Proxy(members, {
+    get(target, prop) {
+      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
+      if (prop === 'then' || typeof prop === 'symbol') return undefined;
+      throw new Error(`unexpected use of ${name}.${String(prop)}`);
+    },
+  }) as unknown as jest.Mocked<T>;
+}
+
+function quotaWith(maxFileSizeBytes: number, repository = strictMock<QuotaRepository>('quota')): QuotaService {
+  const config = { limits: { maxFileSizeBytes, userQuotaBytes: 1000, globalQuotaBytes: 0, maxFilesPerUser: 7, dailyDownloadLimit: 3 } } as AppConfig;
+  return new QuotaService(repository, config);
+}
+
+function thrown(fn: () => void): DomainError | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as DomainError;
+  }
+  return undefined;
+}
+
+describe('QuotaService', () => {
+  describe('assertDeclaredSizeAllowed', () => {
+    it('accepts sizes up to the per-file limit', () => {
+      expect(thrown(() => quotaWith(100).assertDeclaredSizeAllowed(100))).toBeUndefined();
+      expect(thrown(() => quotaWith(100).assertDeclaredSizeAllowed(0))).toBeUndefined();
+    });
+
+    it('refuses sizes over the per-file limit with 413', () => {
+      const err = thrown(() => quotaWith(100).assertDeclaredSizeAllowed(101));
+      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', status: 413 });
+      expect(err?.message).toContain('per-file limit of 100 bytes');
+    });
+
+    it('explains the single-PUT limit when the configured limit is higher', () => {
+      const err = thrown(() => quotaWith(10 * SINGLE_PUT_LIMIT_BYTES).assertDeclaredSizeAllowed(SINGLE_PUT_LIMIT_BYTES + 1));
+      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', status: 413 });
+      expect(err?.message).toMatch(/single PUT/);
+      expect(thrown(() => quotaWith(10 * SINGLE_PUT_LIMIT_BYTES).assertDeclaredSizeAllowed(SINGLE_PUT_LIMIT_BYTES))).toBeUndefined();
+    });
+  });
+
+  describe('storedSizeViolation', () => {
+    it('flags objects over the declared size or the per-file limit', () => {
+      const quota = quotaWith(100);
+      expect(quota.storedSizeViolation(50, 50)).toBeUndefined();
+      expect(quota.storedSizeViolation(49, 50)).toBeUndefined();
+      expect(quota.storedSizeViolation(51, 50)).toMatch(/declared size/);
+      expect(quota.storedSizeViolation(100, null)).toBeUndefined();
+      expect(quota.storedSizeViolation(101, null)).toMatch(/per-file limit/);
+    });
+  });
+
+  it('reports usage with the configured limits', async () => {
+    const repository = strictMock<QuotaRepository>('quota', { usage: jest.fn().mockResolvedValue({ usedBytes: 5, reservedBytes: 6, fileCount: 2 }) });
+    expect(await quotaWith(100, repository).usage('u')).toEqual({
+      usedBytes: 5,
+      reservedBytes: 6,
+      fileCount: 2,
+      quotaBytes: 1000,
+      maxFiles: 7,
+      maxFileSizeBytes: 100,
+    });
+    expect(repository.usage).toHaveBeenCalledWith('u');
+  });
+});

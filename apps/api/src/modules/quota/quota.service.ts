@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '../../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { QuotaRepository, UserLimits } from './quota.repository';
+
+/** What one S3 PUT can carry; larger files would need multipart uploads, which do not exist yet. */
+export const SINGLE_PUT_LIMIT_BYTES = 5_000_000_000;
+
+export interface Usage {
+  usedBytes: number;
+  reservedBytes: number;
+  quotaBytes: number;
+  fileCount: number;
+  maxFiles: number;
+  maxFileSizeBytes: number;
+}
+
+/** The configured limits and the rules that only need them (no counters). */
+@Injectable()
+export class QuotaService {
+  constructor(
+    private readonly quota: QuotaRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get userLimits(): UserLimits {
+    return { quotaBytes: this.config.limits.userQuotaBytes, maxFiles: this.config.limits.maxFilesPerUser };
+  }
+
+  get globalQuotaBytes(): number {
+    return this.config.limits.globalQuotaBytes;
+  }
+
+  get maxFileSizeBytes(): number {
+    return this.config.limits.maxFileSizeBytes;
+  }
+
+  /** Refuses a size declared at presign that no upload could ever store (413). */
+  assertDeclaredSizeAllowed(size: number): void {
+    const perFile = this.config.limits.maxFileSizeBytes;
+    if (size > perFile && perFile <= SINGLE_PUT_LIMIT_BYTES) {
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${perFile} bytes`);
+    }
+    if (size > SINGLE_PUT_LIMIT_BYTES) {
+      throw new DomainError(
+        'FILE_TOO_LARGE',
+        `The file is larger than ${SINGLE_PUT_LIMIT_BYTES} bytes, the most a single PUT upload can carry; multipart uploads are not supported yet`,
+      );
+    }
+  }
+
+  /** Why a stored object of `size` bytes cannot be kept, or undefined when its size is acceptable. */
+  storedSizeViolation(size: number, declaredSize: number | null): string | undefined {
+    if (declaredSize !== null && size > declaredSize) {
+      return `The stored object (${size} bytes) is larger than the declared size (${declaredSize} bytes)`;
+    }
+    const perFile = Math.min(this.config.limits.maxFileSizeBytes, SINGLE_PUT_LIMIT_BYTES);
+    if (size > perFile) {
+      return `The stored object (${size} bytes) is larger than the per-file limit of ${perFile} bytes`;
+    }
+    return undefined;
+  }
+
+  async usage(userId: string): Promise<Usage> {
+    const counters = await this.quota.usage(userId);
+    // The guard has just seen this user; a concurrent account deletion is the only way here.
+    if (!counters) throw new DomainError('NOT_FOUND', 'No such user');
+    return {
+      ...counters,
+      quotaBytes: this.config.limits.userQuotaBytes,
+      maxFiles: this.config.limits.maxFilesPerUser,
+      maxFileSizeBytes: Math.min(this.config.limits.maxFileSizeBytes, SINGLE_PUT_LIMIT_BYTES),
+    };
+  }
+}
