@@ -30,6 +30,11 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
  */
 function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void {
   if (!(store instanceof FsObjectStore)) return;
+  // Node ends any request after 5 minutes by default, which would cut off large uploads on slow
+  // links; a stalled connection is still dropped after two idle minutes.
+  const server = app.getHttpServer();
+  server.requestTimeout = 0;
+  server.setTimeout(120_000);
   const logger = new NestLogger('BlobStorage');
   app.use(
     FS_STORAGE_PATH.replace(/\/$/, ''),

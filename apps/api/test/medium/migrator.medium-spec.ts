@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations, findMigrationsDir, pgSession } from '../../src/database/migrator';
 import { adminQuery, serverUrl, withDatabase } from '../../../../test/helpers/database';
+import { migrationNames } from '../../../../test/helpers/migrations';
 
 const url = serverUrl();
 const describeWithPostgres = url ? describe : describe.skip;
@@ -26,7 +27,7 @@ describeWithPostgres('applyMigrations on real PostgreSQL', () => {
 
   it('migrates an empty database and records each migration the way prisma migrate deploy does', async () => {
     const dir = findMigrationsDir(__dirname);
-    const expected = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const expected = migrationNames();
 
     const result = await applyMigrations(pgSession(client), dir);
 
@@ -37,7 +38,7 @@ describeWithPostgres('applyMigrations on real PostgreSQL', () => {
     expect(rows[0].checksum).toBe(createHash('sha256').update(firstSql).digest('hex'));
     expect(rows.every((r) => r.finished_at instanceof Date && r.applied_steps_count === 1)).toBe(true);
     const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(expect.arrayContaining(['users', 'files', 'refresh_tokens', 'otp_codes', 'download_counters', 'storage_usage']));
+    expect(tables).toEqual(expect.arrayContaining(['users', 'files', 'refresh_tokens', 'otp_codes', 'download_counters', 'storage_usage', 'storage_sweeps']));
   });
 
   it('applies nothing the second time', async () => {

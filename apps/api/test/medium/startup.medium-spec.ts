@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { adminQuery, serverUrl, withDatabase } from '../../../../test/helpers/database';
+import { migrationNames } from '../../../../test/helpers/migrations';
 
 // The built server, started as an operator would (npm test builds before running jest).
 const MAIN = path.join(__dirname, '../../dist/main.js');
@@ -55,7 +56,7 @@ describe('starting the server', () => {
     try {
       const env = { DATABASE_URL: withDatabase(url!, name), PORT: '0' };
       const first = startServer(env);
-      expect((await waitForListening(first)).migrationsApplied).toEqual(['20261123000000_init']);
+      expect((await waitForListening(first)).migrationsApplied).toEqual(migrationNames());
       first.child.kill('SIGTERM');
       expect((await first.exited).code).toBe(0);
 

@@ -119,14 +119,35 @@ export class AccountRepository {
    * Deletes the account row (files, codes, tokens and counters go with it by cascade) and takes
    * its used and reserved bytes off the service-wide totals, in one statement.
    */
-  async deleteWithUsage(userId: string): Promise<void> {
-    await this.prisma.$executeRaw`
-      WITH gone AS (DELETE FROM users WHERE id = CAST(${userId} AS uuid) RETURNING used_bytes, reserved_bytes)
-      UPDATE storage_usage
-      SET used_bytes = storage_usage.used_bytes - gone.used_bytes,
-          reserved_bytes = storage_usage.reserved_bytes - gone.reserved_bytes
-      FROM gone
-      WHERE storage_usage.id = 1`;
+  /**
+   * Deletes the user (files, codes and tokens by cascade), takes its bytes off the service-wide
+   * totals, and schedules one more sweep of its storage prefix — all or nothing.
+   */
+  async deleteWithUsage(userId: string, sweep: { prefix: string; after: Date }): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+        WITH gone AS (DELETE FROM users WHERE id = CAST(${userId} AS uuid) RETURNING used_bytes, reserved_bytes)
+        UPDATE storage_usage
+        SET used_bytes = storage_usage.used_bytes - gone.used_bytes,
+            reserved_bytes = storage_usage.reserved_bytes - gone.reserved_bytes
+        FROM gone
+        WHERE storage_usage.id = 1`,
+      this.prisma.storageSweep.upsert({
+        where: { prefix: sweep.prefix },
+        create: { prefix: sweep.prefix, sweepAfter: sweep.after },
+        update: { sweepAfter: sweep.after },
+      }),
+    ]);
+  }
+
+  /** Prefixes whose sweep is due, oldest first. */
+  async dueSweeps(now: Date, limit: number): Promise<string[]> {
+    const rows = await this.prisma.storageSweep.findMany({ where: { sweepAfter: { lte: now } }, orderBy: { sweepAfter: 'asc' }, take: limit });
+    return rows.map((r) => r.prefix);
+  }
+
+  async finishSweep(prefix: string): Promise<void> {
+    await this.prisma.storageSweep.deleteMany({ where: { prefix } });
   }
 
   /** Deletes registrations that were never verified and were last made before `before`. */

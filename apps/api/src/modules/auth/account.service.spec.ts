@@ -2,6 +2,7 @@ import type { ObjectStore } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { ownerPrefix } from '../storage/owner-prefix';
+import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
@@ -19,7 +20,8 @@ function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock } = {}
   }) as jest.Mocked<T>;
 }
 
-const config = { secrets: { userIdHash: 'u'.repeat(32) } } as AppConfig;
+const config = { secrets: { userIdHash: 'u'.repeat(32) }, ttl: { presignSeconds: 900 } } as AppConfig;
+const NOW = new Date('2026-03-01T12:00:00Z');
 const ACCOUNT: Account = {
   id: '6f1c2a7e-3b7d-4a51-9f0e-2d6c8b1a4e90',
   email: 'alice@example.com',
@@ -54,6 +56,7 @@ describe('AccountService', () => {
       strictMock<RefreshTokenService>(parts.refreshTokens),
       strictMock<ObjectStore>(parts.store),
       config,
+      { now: () => NOW },
     );
   }
 
@@ -108,7 +111,10 @@ describe('AccountService', () => {
       expect(order).toEqual(['tokens', 'objects', 'row']);
       expect(revokeAllForUser).toHaveBeenCalledWith(ACCOUNT.id);
       expect(deletePrefix).toHaveBeenCalledWith(`${ownerPrefix(config.secrets.userIdHash, ACCOUNT.id)}/`);
-      expect(deleteWithUsage).toHaveBeenCalledWith(ACCOUNT.id);
+      expect(deleteWithUsage).toHaveBeenCalledWith(ACCOUNT.id, {
+        prefix: `${ownerPrefix(config.secrets.userIdHash, ACCOUNT.id)}/`,
+        after: new Date(NOW.getTime() + config.ttl.presignSeconds * 1000 + UPLOAD_GRACE_MS),
+      });
     });
 
     it('keeps the row when storage fails, so the same call can be repeated, and answers 503 without storage details', async () => {
@@ -128,6 +134,24 @@ describe('AccountService', () => {
     it('touches nothing when the password is wrong', async () => {
       const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify: jest.fn().mockResolvedValue(false) });
       expect((await failure(service.deleteAccount('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
+    });
+  });
+
+  describe('sweepDeletedAccounts', () => {
+    it('deletes what landed under each due prefix and forgets only the prefixes it swept', async () => {
+      const dueSweeps = jest.fn().mockResolvedValue(['usrh-aaa/', 'usrh-bbb/']);
+      const finishSweep = jest.fn().mockResolvedValue(undefined);
+      const deletePrefix = jest.fn(async (prefix: string) => {
+        if (prefix === 'usrh-bbb/') throw new Error('storage down');
+        return 1;
+      });
+      const service = serviceWith({ accounts: { dueSweeps, finishSweep }, store: { deletePrefix } });
+
+      await expect(service.sweepDeletedAccounts()).resolves.toBe(1);
+
+      expect(dueSweeps).toHaveBeenCalledWith(NOW, 100);
+      expect(deletePrefix.mock.calls).toEqual([['usrh-aaa/'], ['usrh-bbb/']]);
+      expect(finishSweep.mock.calls).toEqual([['usrh-aaa/']]);
     });
   });
 });

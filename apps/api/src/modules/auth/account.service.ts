@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ObjectStore } from '@coffer/storage';
+import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { ownerPrefix } from '../storage/owner-prefix';
 import { OBJECT_STORE } from '../storage/storage.module';
+import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
@@ -26,6 +28,7 @@ export class AccountService {
     private readonly refreshTokens: RefreshTokenService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** A new session (refresh-token family) and its first access token. */
@@ -43,13 +46,32 @@ export class AccountService {
   async deleteAccount(email: string, password: string): Promise<void> {
     const account = await this.checkCredentials(email, password);
     await this.refreshTokens.revokeAllForUser(account.id);
+    const prefix = `${ownerPrefix(this.config.secrets.userIdHash, account.id)}/`;
     try {
-      await this.store.deletePrefix(`${ownerPrefix(this.config.secrets.userIdHash, account.id)}/`);
+      await this.store.deletePrefix(prefix);
     } catch (err) {
       this.logger.error(`cannot delete the objects of account ${account.id}: ${(err as Error).message}`);
       throw new DomainError('SERVICE_UNAVAILABLE', 'Storage is unavailable; the account was not deleted, try again later');
     }
-    await this.accounts.deleteWithUsage(account.id);
+    // An upload URL handed out before the deletion can still land an object: sweep once more.
+    const lastUpload = this.clock.now().getTime() + this.config.ttl.presignSeconds * 1000 + UPLOAD_GRACE_MS;
+    await this.accounts.deleteWithUsage(account.id, { prefix, after: new Date(lastUpload) });
+  }
+
+  /** Sweeps the storage prefixes of deleted accounts whose last upload URL can no longer land. */
+  async sweepDeletedAccounts(limit = 100): Promise<number> {
+    let swept = 0;
+    for (const prefix of await this.accounts.dueSweeps(this.clock.now(), limit)) {
+      try {
+        await this.store.deletePrefix(prefix);
+        await this.accounts.finishSweep(prefix);
+        swept++;
+      } catch (err) {
+        // Left in place: the next run tries again.
+        this.logger.warn(`cannot sweep ${prefix}: ${(err as Error).message}`);
+      }
+    }
+    return swept;
   }
 
   /**

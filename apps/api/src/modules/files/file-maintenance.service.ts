@@ -4,12 +4,9 @@ import { Clock } from '../../common/clock';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository } from './file.repository';
+import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
 
-/**
- * How long after its URL expired an upload may still be landing: storage checks a presigned URL
- * when the request starts, so a large PUT begun just before expiry finishes later.
- */
-export const UPLOAD_GRACE_MS = 60 * 60_000;
+export { UPLOAD_GRACE_MS };
 /** How long failed and deleted rows are kept (failed uploads stay listed meanwhile). */
 export const DEAD_ROW_RETENTION_MS = 24 * 60 * 60_000;
 const BATCH_SIZE = 200;
