@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { decryptLink, type DecryptOutcome } from '../lib/decrypt-link';
+import { formatBytes, printable } from '../lib/format';
+import { chooseKey, type KeyOptions } from '../lib/key-choice';
+import { contextFor, type Runtime } from '../lib/runtime';
+import { parseShareLink } from '../lib/share-link';
+
+interface DecryptOptions extends KeyOptions {
+  verify: boolean;
+  force?: boolean;
+  vaultPasswordFile?: string;
+}
+
+export function formatDecrypted(outcome: DecryptOutcome): string {
+  const check = outcome.verified ? 'plaintext SHA-256 verified' : 'plaintext SHA-256 not checked';
+  return `Decrypted "${printable(outcome.file_name)}" to ${outcome.path} (${formatBytes(outcome.size_bytes)}, ${check}).`;
+}
+
+export function decryptCommand(runtime: Runtime): Command {
+  return new Command('decrypt')
+    .description('download a shared file and decrypt it (no account needed)')
+    .argument('<link>', 'share link (https://<server>/files/download/<owner>/<id>)')
+    .argument('[dest]', 'output file, or a directory for the original name (default: current directory)')
+    .option('--key <base64>', 'file key of a vault-mode file, as `coffer share` prints it (or COFFER_KEY)')
+    .option('--vault', 'take the key from your vault (default for vault-mode files when you have a vault)')
+    .option('-p, --passphrase', 'passphrase from COFFER_PASSPHRASE or a prompt (default for passphrase-mode files)')
+    .option('--passphrase-file <path>', 'passphrase read from this file')
+    .option('--passphrase-stdin', 'passphrase read from standard input')
+    .option('--vault-password-file <path>', 'vault password from this file (default: COFFER_VAULT_PASSWORD or a prompt)')
+    .option('--no-verify', 'do not check the plaintext SHA-256 recorded at upload')
+    .option('-f, --force', 'overwrite the output file if it exists')
+    .action(async (rawLink: string, dest: string | undefined, options: DecryptOptions, command: Command) => {
+      const link = parseShareLink(rawLink);
+      const ctx = contextFor(runtime, command);
+      const key = chooseKey(options, ctx.env);
+      const outcome = await decryptLink(ctx, { link, dest, force: options.force === true, verify: options.verify, key, vaultPasswordFile: options.vaultPasswordFile });
+      ctx.out.result(outcome, () => formatDecrypted(outcome));
+    });
+}

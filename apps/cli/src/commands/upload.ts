@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import { MIN_PASSPHRASE_LENGTH } from '@coffer/crypto';
+import { CofferApi } from '../lib/coffer-api';
+import { loadCredentials } from '../lib/credentials';
+import type { Context } from '../lib/context';
+import { CliError, UsageError } from '../lib/errors';
+import { formatBytes, shortId } from '../lib/format';
+import { describeError, ReportedFailure } from '../lib/report-error';
+import { contextFor, type Runtime } from '../lib/runtime';
+import { readSecret } from '../lib/secrets';
+import { uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
+import { openVault } from '../lib/vault-access';
+
+export interface UploadOptions {
+  name?: string;
+  vault: boolean;
+  passphrase?: boolean;
+  passphraseFile?: string;
+  passphraseStdin?: boolean;
+  vaultPasswordFile?: string;
+}
+
+type FileOutcome = ({ ok: true } & UploadResult) | { ok: false; path: string; error: string };
+
+/** Passphrase mode is chosen by any passphrase option; vault mode is the default. */
+export function isPassphraseMode(options: UploadOptions): boolean {
+  return !options.vault || options.passphrase === true || options.passphraseFile !== undefined || options.passphraseStdin === true;
+}
+
+export function validateUploadOptions(files: string[], options: UploadOptions): void {
+  if (options.name !== undefined && files.length > 1) throw new UsageError('--name can only be used when uploading one file');
+  if (options.passphraseFile !== undefined && options.passphraseStdin) throw new UsageError('--passphrase-file and --passphrase-stdin cannot be used together');
+}
+
+export function uploadCommand(runtime: Runtime): Command {
+  return new Command('upload')
+    .description('encrypt files and upload them; prints a share link for each')
+    .argument('<files...>', 'files to upload')
+    .option('-n, --name <name>', 'name to show instead of the file name (one file only)')
+    .option('-p, --passphrase', 'passphrase mode: derive the key from a passphrase (COFFER_PASSPHRASE or a prompt) instead of keeping it in the vault')
+    .option('-N, --no-vault', 'same as --passphrase (Hashdrop spelling)')
+    .option('--passphrase-file <path>', 'passphrase mode, passphrase read from this file')
+    .option('--passphrase-stdin', 'passphrase mode, passphrase read from standard input')
+    .option('--vault-password-file <path>', 'vault password from this file (default: COFFER_VAULT_PASSWORD or a prompt)')
+    .action(async (files: string[], options: UploadOptions, command: Command) => {
+      validateUploadOptions(files, options);
+      const ctx = contextFor(runtime, command);
+      const server = (await ctx.server()).url;
+      const credentials = await loadCredentials(ctx);
+      // Before asking for any secret: uploading needs a login on this server.
+      if (!credentials || credentials.server !== server) {
+        throw new CliError(`you are not logged in to ${server}`, 'Run `coffer auth login` first.');
+      }
+      const keying = await chooseKeying(ctx, options);
+      const api = new CofferApi(ctx, server);
+      const outcomes: FileOutcome[] = [];
+      for (const path of files) {
+        try {
+          const result = await uploadFile(ctx, api, path, keying, options.name);
+          outcomes.push({ ok: true, ...result });
+          if (!ctx.out.json) printUploaded(ctx, result);
+        } catch (error) {
+          const { text } = describeError(error, ctx.out.verbose);
+          ctx.io.stderr.write(text);
+          outcomes.push({ ok: false, path, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      if (ctx.out.json) ctx.out.result(outcomes, () => '');
+      const failed = outcomes.filter((o) => !o.ok).length;
+      if (failed > 0) throw new ReportedFailure(`${failed} of ${files.length} uploads failed`);
+    });
+}
+
+async function chooseKeying(ctx: Context, options: UploadOptions): Promise<UploadKeying> {
+  if (!isPassphraseMode(options)) return { mode: 'vault', vault: await openVault(ctx, options, true) };
+  const passphrase = await readSecret(ctx, {
+    what: 'passphrase',
+    envVar: 'COFFER_PASSPHRASE',
+    file: options.passphraseFile,
+    stdinOption: options.passphraseStdin ? '--passphrase-stdin' : undefined,
+    alternatives: '--passphrase-file or --passphrase-stdin',
+    confirm: true,
+    minLength: MIN_PASSPHRASE_LENGTH,
+  });
+  return { mode: 'passphrase', passphrase };
+}
+
+function printUploaded(ctx: Context, r: UploadResult): void {
+  const lines = [
+    `Uploaded ${r.path} as "${r.file_name}" (${formatBytes(r.size_bytes)}, ${r.mode} mode)`,
+    `  id:   ${r.file_id}`,
+    `  link: ${r.link}`,
+    r.mode === 'vault'
+      ? `  The key is in your vault; \`coffer share ${shortId(r.file_id)}\` shows the link and key to send.`
+      : '  A recipient needs the link and the passphrase (send it another way).',
+  ];
+  ctx.io.stdout.write(`${lines.join('\n')}\n`);
+}

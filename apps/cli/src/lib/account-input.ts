@@ -1,0 +1,45 @@
+import type { Context } from './context';
+import { CliError, UsageError } from './errors';
+import { promptLine } from './prompt';
+import { readSecret } from './secrets';
+
+/** The account e-mail: `--email`, else `COFFER_EMAIL`, else a prompt. */
+export async function readEmail(ctx: Context, option: string | undefined): Promise<string> {
+  const given = option ?? ctx.env.COFFER_EMAIL;
+  if (given?.trim()) return given.trim();
+  if (!ctx.interactive) throw new CliError('no e-mail address given and no terminal to ask for it', 'Use --email or set COFFER_EMAIL.');
+  const email = await promptLine(ctx.io, 'E-mail: ');
+  if (!email) throw new CliError('no e-mail address given', 'Use --email.');
+  return email;
+}
+
+/** The account password: `--password-stdin`, else `COFFER_PASSWORD`, else a prompt (twice for a new one). */
+export function readAccountPassword(ctx: Context, options: { passwordStdin?: boolean }, isNew = false): Promise<string> {
+  return readSecret(ctx, {
+    what: 'password',
+    envVar: 'COFFER_PASSWORD',
+    stdinOption: options.passwordStdin ? '--password-stdin' : undefined,
+    alternatives: '--password-stdin',
+    confirm: isNew,
+    minLength: isNew ? 8 : undefined,
+  });
+}
+
+/** A one-time code: `--code`, else a prompt. */
+export async function readCode(ctx: Context, option: string | undefined): Promise<string> {
+  let code = option?.trim();
+  if (!code) {
+    if (!ctx.interactive) throw new CliError('no verification code given and no terminal to ask for it', 'Use --code <6 digits> (from the e-mail).');
+    code = await promptLine(ctx.io, 'Code from the e-mail: ');
+  }
+  if (!/^\d{6}$/.test(code)) throw new CliError('the verification code must be 6 digits', 'Copy it from the e-mail.');
+  return code;
+}
+
+/** Asks for confirmation of an irreversible action, unless `--yes`; refuses without a terminal. */
+export async function confirmAction(ctx: Context, yes: boolean | undefined, question: string, expected = 'yes'): Promise<void> {
+  if (yes) return;
+  if (!ctx.interactive) throw new UsageError('confirmation needed and no terminal to ask for it', 'Pass --yes to confirm.');
+  const answer = await promptLine(ctx.io, `${question} Type "${expected}" to confirm: `);
+  if (answer !== expected) throw new CliError('cancelled', undefined, 1);
+}

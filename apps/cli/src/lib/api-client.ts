@@ -1,0 +1,104 @@
+import type { Context } from './context';
+import { CliError } from './errors';
+import { httpFailure, networkFailure, type ErrorBody } from './http-errors';
+import { requestSmall, type SmallResponse } from './http-transfer';
+import { Session } from './session';
+
+export interface RawResponse {
+  status: number;
+  /** The Retry-After header, if any. */
+  retryAfter: string | null;
+  body: unknown;
+}
+
+export interface CallOptions {
+  /** What is being done, for error messages ("login", "upload of x.txt"). */
+  what: string;
+  body?: unknown;
+  /** Send the access token (refreshed ahead of expiry, and once more after a 401). */
+  auth?: boolean;
+  /** Statuses that count as success (default 200). */
+  ok?: number[];
+  /** Endpoint-specific meaning of an error status; `undefined` falls back to the generic message. */
+  onError?: (status: number, body: ErrorBody | undefined) => CliError | undefined;
+}
+
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** JSON calls to the Coffer API (API.md) at one base URL. */
+export class ApiClient {
+  private session: Session | undefined;
+
+  constructor(
+    readonly ctx: Context,
+    readonly baseUrl: string,
+  ) {}
+
+  /** Calls the endpoint and returns the parsed JSON body of a successful answer (undefined when empty). */
+  async call<T>(method: string, path: string, options: CallOptions): Promise<T> {
+    return (await this.callOrAbsent<T>(method, path, options, [])) as T;
+  }
+
+  /** Like `call`, but answers `undefined` for the statuses in `absentOn` (e.g. 404 for "no such file"). */
+  async callOrAbsent<T>(method: string, path: string, options: CallOptions, absentOn: number[]): Promise<T | undefined> {
+    const ok = options.ok ?? [200];
+    let token: string | undefined;
+    if (options.auth) {
+      this.session ??= await Session.load(this.ctx, this);
+      token = await this.session.accessToken();
+    }
+    let response = await this.raw(method, path, { body: options.body, token, what: options.what });
+    if (response.status === 401 && options.auth && this.session && token) {
+      // The token may have been revoked or expired early (clock skew): refresh once and retry.
+      token = await this.session.refresh(token);
+      response = await this.raw(method, path, { body: options.body, token, what: options.what });
+    }
+    if (ok.includes(response.status)) return response.body as T;
+    if (absentOn.includes(response.status)) return undefined;
+    const body = isErrorBody(response.body) ? response.body : undefined;
+    if (response.status === 401 && options.auth) throw Session.expiredError();
+    throw (
+      options.onError?.(response.status, body) ??
+      httpFailure(response.status, body, response.retryAfter, {
+        what: options.what,
+        server: this.baseUrl,
+        nowMs: Date.now(),
+      })
+    );
+  }
+
+  /** One request, no status handling; network failures become a CliError. */
+  async raw(method: string, path: string, options: { body?: unknown; token?: string; what: string }): Promise<RawResponse> {
+    const url = `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const started = Date.now();
+    let response: SmallResponse;
+    try {
+      response = await requestSmall(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      throw networkFailure(error, url, options.what) ?? error;
+    }
+    this.ctx.out.debug(`${method} ${path} → ${response.status} (${Date.now() - started} ms)`);
+    let body: unknown;
+    if (response.body) {
+      try {
+        body = JSON.parse(response.body);
+      } catch {
+        body = response.body;
+      }
+    }
+    const retryAfter = response.headers['retry-after'];
+    return { status: response.status, retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null, body };
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,282 @@
+import { createWriteStream, unlinkSync } from 'node:fs';
+import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { decrypt, DecryptionError, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { onInterrupt } from './cleanup';
+import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
+import type { Context } from './context';
+import { CliError } from './errors';
+import { safeLocalName } from './file-name';
+import { httpFailure, networkFailure, parseRetryAfter, retryHint } from './http-errors';
+import { getStream, headStatus, readSmall } from './http-transfer';
+import type { KeyChoice } from './key-choice';
+import { startProgress } from './progress';
+import { readSecret } from './secrets';
+import type { ShareLink } from './share-link';
+import { openVault, vaultExists, type VaultPasswordOptions } from './vault-access';
+
+export interface DecryptRequest extends VaultPasswordOptions {
+  link: ShareLink;
+  dest?: string;
+  force: boolean;
+  verify: boolean;
+  key: KeyChoice;
+}
+
+export interface DecryptOutcome {
+  path: string;
+  file_id: string;
+  file_name: string;
+  mode: KeyMode;
+  size_bytes: number;
+  sha256: string;
+  /** The plaintext hash was checked against the one recorded at upload. */
+  verified: boolean;
+  /** Legacy blob: frames verified one by one, order and completeness not proven. */
+  legacy: boolean;
+}
+
+const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
+const WRITE_BUFFER = 1024 * 1024;
+
+/**
+ * Downloads and decrypts a shared file. The key commitment is checked before any plaintext is
+ * released and the plaintext hash at the end; the plaintext goes to a private temp file next to
+ * the destination and is renamed into place only when everything verified. On any failure the
+ * temp file is deleted: no partial plaintext remains.
+ */
+export async function decryptLink(ctx: Context, request: DecryptRequest): Promise<DecryptOutcome> {
+  const { link } = request;
+  const api = new CofferApi(ctx, link.base);
+  const meta = await api.meta(link.ownerHash, link.fileId, 'decryption');
+  if (!meta) {
+    throw new CliError('decryption failed: there is no file behind this link', 'The link may be mistyped, or the file was deleted or is not uploaded yet.');
+  }
+  const target = await planOutput(request.dest, meta.file_name, link.fileId, request.force);
+  ctx.out.debug(`writing to ${target.path}`);
+  await checkDownloadAllowed(link.downloadUrl);
+  const { dek, commitment } = await fileKey(ctx, request, meta);
+  ctx.out.debug(`key ready (${request.key.kind}); downloading ${link.downloadUrl}`);
+  if (!commitment) ctx.out.warn('this file has no key commitment (uploaded by another client): the key cannot be pinned before decrypting');
+  const expectedHash = request.verify && meta.plaintext_hash ? meta.plaintext_hash : undefined;
+
+  const download = await openDownload(link.downloadUrl);
+  ctx.out.debug(`download answered from ${new URL(download.url).origin}`);
+  const total = Number(download.headers['content-length'] ?? meta.encrypted_size_bytes) || 0;
+  const progress = startProgress(ctx, 'decrypting', total);
+  const temp = join(target.dir, `.${randomBytes(8).toString('hex')}.coffer-partial`);
+  // Created empty first (O_EXCL, 0600), so an unwritable destination gets a clear message.
+  await open(temp, 'wx', 0o600).then(
+    (handle) => handle.close(),
+    (error: NodeJS.ErrnoException) => {
+      download.stream.destroy();
+      progress.stop();
+      throw new CliError(`decryption failed: cannot write in ${target.dir} (${error.code ?? error.message})`, 'Choose another destination.');
+    },
+  );
+  const forget = onInterrupt(() => unlinkSync(temp));
+  try {
+    const counted = (async function* () {
+      for await (const chunk of download.stream) {
+        progress.advance((chunk as Buffer).length);
+        yield chunk as Buffer;
+      }
+    })();
+    const plaintext = decrypt(counted, dek, {
+      commitment,
+      sha256: expectedHash,
+      hashInWorker: meta.encrypted_size_bytes > WORKER_HASH_THRESHOLD,
+    });
+    // A write stream batches the 64 KiB frames into large writev() calls.
+    await pipeline(Readable.from(plaintext, { objectMode: false, highWaterMark: 1 }), createWriteStream(temp, { flags: 'r+', highWaterMark: WRITE_BUFFER }));
+    const result = await plaintext.result;
+    ctx.out.debug('decrypted and verified; flushing to disk');
+    await fsyncFile(temp);
+    progress.stop();
+    await placeFile(temp, target.path, request.force);
+    forget();
+    if (result.legacy) {
+      ctx.out.warn(
+        `this file was written without structured nonces (legacy client): each frame is authentic, but order and completeness not proven${expectedHash ? '; the plaintext hash matched' : '; no plaintext hash was checked'}`,
+      );
+    }
+    return {
+      path: target.path,
+      file_id: link.fileId,
+      file_name: meta.file_name,
+      mode: meta.key_management_mode,
+      size_bytes: result.plaintextSize,
+      sha256: result.sha256,
+      verified: expectedHash !== undefined,
+      legacy: result.legacy,
+    };
+  } catch (error) {
+    progress.stop();
+    download.stream.destroy();
+    await unlink(temp).catch(() => undefined);
+    forget();
+    throw decryptFailure(error, link.downloadUrl);
+  }
+}
+
+/** Where the plaintext goes: `dest` (a file, or a directory for the original name), else the current directory. */
+export async function planOutput(dest: string | undefined, metaName: string, fileId: string, force: boolean): Promise<{ dir: string; path: string }> {
+  const name = safeLocalName(metaName, `coffer-${fileId}`);
+  let path: string;
+  if (dest === undefined) {
+    path = resolve(name);
+  } else {
+    const info = await stat(dest).catch(() => undefined);
+    path = info?.isDirectory() || /[/\\]$/.test(dest) ? resolve(dest, name) : resolve(dest);
+  }
+  const dir = dirname(path);
+  const dirInfo = await stat(dir).catch(() => undefined);
+  if (!dirInfo?.isDirectory()) throw new CliError(`decryption failed: the directory ${dir} does not exist`, 'Create it first, or choose another destination.');
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new CliError(`decryption failed: ${path} is a directory`, 'Choose another destination.');
+  if (existing && !force) throw new CliError(`decryption failed: ${path} already exists`, 'Use --force to overwrite it, or give another destination.');
+  return { dir, path };
+}
+
+async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): Promise<{ dek: Buffer; commitment?: string }> {
+  const metaCommitment = meta.key_commitment || undefined;
+  let choice = request.key;
+  if (choice.kind === 'auto') {
+    if (meta.key_management_mode === 'passphrase') choice = { kind: 'passphrase' };
+    else if (await vaultExists(ctx)) choice = { kind: 'vault' };
+    else {
+      throw new CliError(
+        'decryption failed: this file was shared in vault mode and needs its key',
+        'Give the key the sender got from `coffer share` with --key (or COFFER_KEY).',
+      );
+    }
+  }
+  switch (choice.kind) {
+    case 'key':
+      return { dek: choice.key, commitment: metaCommitment };
+    case 'vault': {
+      const vault = await openVault(ctx, request, false);
+      const entry = await vault.get(request.link.fileId);
+      if (!entry) {
+        throw new CliError(`decryption failed: your key vault has no key for file ${request.link.fileId}`, meta.key_management_mode === 'passphrase' ? 'It was uploaded with a passphrase: use --passphrase.' : 'Ask the sender for the key and use --key.');
+      }
+      // The commitment kept locally at upload cannot have been altered on the server.
+      return { dek: entry.dek, commitment: entry.commitment ?? metaCommitment };
+    }
+    case 'passphrase': {
+      if (meta.key_management_mode !== 'passphrase' || !meta.passphrase_salt) {
+        throw new CliError('decryption failed: this file was not uploaded with a passphrase', 'Use --key (or --vault on the uploader\'s machine).');
+      }
+      const passphrase = await readSecret(ctx, {
+        what: 'passphrase',
+        envVar: 'COFFER_PASSPHRASE',
+        file: choice.file,
+        stdinOption: choice.stdin ? '--passphrase-stdin' : undefined,
+        alternatives: '--passphrase-file or --passphrase-stdin',
+      });
+      let params: KdfParams;
+      try {
+        params = meta.kdf_params ? parseKdfParams(meta.kdf_params) : DEFAULT_KDF_PARAMS;
+      } catch (error) {
+        throw new CliError(`decryption failed: the file's key derivation parameters are refused (${(error as Error).message})`, 'The metadata may have been tampered with; ask the sender.');
+      }
+      const salt = Buffer.from(meta.passphrase_salt, 'base64');
+      try {
+        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params), commitment: metaCommitment };
+      } catch (error) {
+        if (error instanceof RangeError) throw new CliError(`decryption failed: ${error.message}`, 'Check the passphrase.');
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Asks (HEAD, which counts nothing) whether today's download limit still allows a download, so
+ * nobody types a passphrase for a download that will be refused. Servers without this answer are
+ * simply asked with the real download.
+ */
+async function checkDownloadAllowed(url: string): Promise<void> {
+  const answer = await headStatus(url).catch(() => undefined);
+  if (answer?.status === 429) throw limitReached(answer.headers['retry-after']);
+}
+
+function limitReached(header: string | string[] | undefined): CliError {
+  const now = Date.now();
+  const seconds = parseRetryAfter(Array.isArray(header) ? header[0] : header, now);
+  return new CliError('download failed: the daily download limit of this file is reached', retryHint(seconds, now));
+}
+
+async function openDownload(url: string) {
+  let download;
+  try {
+    download = await getStream(url);
+  } catch (error) {
+    throw networkFailure(error, url, 'download') ?? error;
+  }
+  if (download.status === 200) return download;
+  const answer = await readSmall(download.stream);
+  let body: { error?: string } | undefined;
+  try {
+    body = JSON.parse(answer.body) as { error?: string };
+  } catch {
+    body = undefined;
+  }
+  const now = Date.now();
+  if (download.status === 429) throw limitReached(answer.headers['retry-after']);
+  if (download.status === 404) throw new CliError('download failed: there is no file behind this link', 'It may have been deleted.');
+  if (download.status === 403) throw new CliError('download failed: storage refused the download (the signed URL expired or is invalid)', 'Try again.');
+  const header = answer.headers['retry-after'];
+  throw httpFailure(download.status, body, Array.isArray(header) ? header[0] : header ?? null, { what: 'download', server: url, nowMs: now });
+}
+
+/** Flushes a written file to disk (fsync on any descriptor of a file flushes the file). */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Renames the finished temp file into place; without `force` an existing file is never replaced. */
+async function placeFile(temp: string, path: string, force: boolean): Promise<void> {
+  if (force) {
+    await rename(temp, path);
+    return;
+  }
+  try {
+    // link() fails if the name exists, atomically, unlike a check followed by rename().
+    await link(temp, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CliError(`decryption failed: ${path} appeared while decrypting`, 'Use --force to overwrite it, or give another destination.');
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EOPNOTSUPP') throw error;
+    // Filesystems without hard links: the best we can do is check, then rename.
+    if (await stat(path).catch(() => undefined)) throw new CliError(`decryption failed: ${path} appeared while decrypting`, 'Use --force to overwrite it.');
+    await rename(temp, path);
+    return;
+  }
+  await unlink(temp);
+}
+
+function decryptFailure(error: unknown, url: string): unknown {
+  if (error instanceof CliError) return error;
+  if (error instanceof DecryptionError) {
+    return new CliError(
+      'decryption failed: wrong key, or the file is corrupted or was tampered with',
+      'Nothing was written. Check the key or passphrase; if it is right, the stored file is damaged.',
+    );
+  }
+  const network = networkFailure(error, url, 'download');
+  if (network) return network;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return new CliError('decryption failed: the disk is full', 'Nothing was written; free some space.');
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return new CliError('download failed: the connection broke', 'Nothing was written; try again.');
+  return error;
+}
+

@@ -1,0 +1,138 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface PutOptions {
+  headers: Record<string, string>;
+  contentLength: number;
+  body: AsyncIterable<Uint8Array>;
+  /** Called with the size of every chunk handed to the socket. */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface SmallResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The body (only its start, for error answers of storage). */
+  body: string;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+/** Generous: the list of 10,000 files is about 3 MB of JSON. */
+const MAX_API_BODY = 256 * 1024 * 1024;
+
+/**
+ * Streams `body` as a PUT with a fixed Content-Length through node:http(s) directly: backpressure
+ * from the socket paces the encryption, and nothing is buffered beyond a few chunks. When the
+ * server answers before the body is sent (a refusal), its answer wins over the broken pipe.
+ */
+export function putStream(url: string, options: PutOptions): Promise<SmallResponse> {
+  const target = new URL(url);
+  const request = (target.protocol === 'https:' ? https : http).request(target, {
+    method: 'PUT',
+    headers: { ...options.headers, 'content-length': String(options.contentLength) },
+  });
+  const response = new Promise<SmallResponse>((resolve, reject) => {
+    request.once('response', (res) => readSmall(res).then(resolve, reject));
+    request.once('error', reject);
+  });
+  response.catch(() => undefined);
+  const onBytes = options.onBytes;
+  const counted = onBytes
+    ? (async function* () {
+        for await (const chunk of options.body) {
+          yield chunk;
+          onBytes(chunk.length);
+        }
+      })()
+    : options.body;
+  const sent = pipeline(Readable.from(counted, { objectMode: false, highWaterMark: 1 }), request);
+  return sent.then(
+    () => response,
+    async (error: unknown) => {
+      // A refusal (e.g. 403 for a wrong length) closes the connection early; report the answer.
+      const answer = await Promise.race([response, new Promise<undefined>((r) => setTimeout(r, 1000, undefined))]).catch(() => undefined);
+      if (answer) return answer;
+      request.destroy();
+      throw error;
+    },
+  );
+}
+
+/**
+ * A small request (JSON API call) through node:http(s). Not `fetch`: it refuses "bad ports" of the
+ * browser fetch spec (6000, 10080, …) that a self-hosted server may well listen on.
+ */
+export function requestSmall(
+  url: string,
+  options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<SmallResponse> {
+  const target = new URL(url);
+  const body = options.body === undefined ? undefined : Buffer.from(options.body, 'utf8');
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? https : http).request(target, {
+      method: options.method,
+      headers: { ...options.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      timeout: options.timeoutMs,
+    });
+    request.once('timeout', () => request.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+    request.once('error', reject);
+    request.once('response', (res) => readSmall(res, MAX_API_BODY).then(resolve, reject));
+    request.end(body);
+  });
+}
+
+export interface GetResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The body; must be consumed or destroyed. */
+  stream: IncomingMessage;
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
+/** A GET that follows up to `maxRedirects` redirects (the download link answers 303 to a signed URL). */
+export async function getStream(url: string, maxRedirects = 5): Promise<GetResult> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const res = await getOnce(current);
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if ([301, 302, 303, 307, 308].includes(status) && location && hop < maxRedirects) {
+      res.resume();
+      current = new URL(location, current).toString();
+      continue;
+    }
+    return { status, headers: res.headers, stream: res, url: current };
+  }
+}
+
+function getOnce(url: string, method = 'GET'): Promise<IncomingMessage> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method, headers: { accept: '*/*' } }, resolve);
+    request.once('error', reject);
+    request.end();
+  });
+}
+
+/** Status and headers of a HEAD request (no redirects followed). */
+export async function headStatus(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  const res = await getOnce(url, 'HEAD');
+  res.resume();
+  return { status: res.statusCode ?? 0, headers: res.headers };
+}
+
+/** Reads a response body as text, keeping at most `limit` bytes and discarding the rest. */
+export async function readSmall(res: IncomingMessage, limit = MAX_ERROR_BODY): Promise<SmallResponse> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    if (size < limit) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  }
+  return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, limit).toString('utf8') };
+}

@@ -1,0 +1,85 @@
+import type { ApiClient } from './api-client';
+import type { Context } from './context';
+import { loadCredentials, saveCredentials, type Credentials } from './credentials';
+import { CliError } from './errors';
+import { withFileLock } from './file-lock';
+import { httpFailure } from './http-errors';
+import { needsRefresh } from './jwt';
+
+interface RefreshAnswer {
+  access_token?: unknown;
+  refresh_token?: unknown;
+}
+
+/**
+ * The logged-in user's tokens for one server. The access token is refreshed ahead of its expiry
+ * with `rotate: true`; the new pair is saved atomically under a lock, so concurrent `coffer`
+ * processes sharing one COFFER_HOME never spend the same refresh token twice.
+ */
+export class Session {
+  private constructor(
+    private readonly ctx: Context,
+    private readonly api: ApiClient,
+    private credentials: Credentials,
+  ) {}
+
+  static async load(ctx: Context, api: ApiClient): Promise<Session> {
+    const credentials = await loadCredentials(ctx);
+    if (!credentials) throw new CliError('you are not logged in', 'Run `coffer auth login` (or `coffer auth register` first).');
+    if (credentials.server !== api.baseUrl) {
+      throw new CliError(`you are not logged in to ${api.baseUrl} (your login is for ${credentials.server})`, 'Run `coffer auth login`, or pick the other server with --server.');
+    }
+    return new Session(ctx, api, credentials);
+  }
+
+  static expiredError(): CliError {
+    return new CliError('your session has expired or was revoked', 'Log in again with `coffer auth login`.');
+  }
+
+  get email(): string {
+    return this.credentials.email;
+  }
+
+  async accessToken(): Promise<string> {
+    const token = this.credentials.access_token;
+    return needsRefresh(token, Date.now()) ? this.refresh(token) : token;
+  }
+
+  /**
+   * A fresh access token in place of `stale`. Another process may have refreshed while we waited
+   * for the lock: then its token is used as is.
+   */
+  async refresh(stale: string): Promise<string> {
+    return withFileLock(this.ctx.credentialsLock, async () => {
+      const current = await loadCredentials(this.ctx);
+      if (!current || current.server !== this.api.baseUrl) throw Session.expiredError();
+      if (current.access_token !== stale && !needsRefresh(current.access_token, Date.now())) {
+        this.credentials = current;
+        return current.access_token;
+      }
+      this.ctx.out.debug('refreshing the access token');
+      const response = await this.api.raw('POST', '/api/token/refresh', {
+        body: { refresh_token: current.refresh_token, rotate: true },
+        what: 'session refresh',
+      });
+      if (response.status === 401) throw Session.expiredError();
+      const answer = response.body as RefreshAnswer | undefined;
+      if (response.status !== 200 || typeof answer?.access_token !== 'string') {
+        throw httpFailure(response.status, undefined, response.retryAfter, {
+          what: 'session refresh',
+          server: this.api.baseUrl,
+          nowMs: Date.now(),
+        });
+      }
+      const next: Credentials = {
+        ...current,
+        access_token: answer.access_token,
+        // A server without rotation answers only an access token: keep the refresh token we have.
+        refresh_token: typeof answer.refresh_token === 'string' ? answer.refresh_token : current.refresh_token,
+      };
+      await saveCredentials(this.ctx, next);
+      this.credentials = next;
+      return next.access_token;
+    });
+  }
+}

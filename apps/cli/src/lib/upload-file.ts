@@ -1,0 +1,204 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type Vault } from '@coffer/crypto';
+import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
+import type { Context } from './context';
+import { CliError } from './errors';
+import { validateUploadName } from './file-name';
+import { formatBytes } from './format';
+import { networkFailure } from './http-errors';
+import { putStream } from './http-transfer';
+import { guessMimeType } from './mime';
+import { startProgress } from './progress';
+import { buildShareLink } from './share-link';
+import { vaultFailure } from './vault-access';
+
+/** How the file key is made: a random DEK kept in the vault, or Argon2id of a passphrase. */
+export type UploadKeying = { mode: 'vault'; vault: Vault } | { mode: 'passphrase'; passphrase: string };
+
+export interface UploadResult {
+  path: string;
+  file_id: string;
+  file_name: string;
+  link: string;
+  mode: KeyMode;
+  size_bytes: number;
+  encrypted_size_bytes: number;
+  plaintext_sha256: string;
+}
+
+/** Read the file in large blocks: 64 KiB reads halve the throughput of the encrypt-and-hash pass. */
+const READ_BLOCK = 1024 * 1024;
+/** Above this size the plaintext is hashed on a worker thread, in parallel with AES-GCM. */
+const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
+const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * Encrypts and uploads one file (presign → key saved → streamed PUT → complete) and returns its
+ * share link. The vault entry is written before the upload is completed, so no failure after the
+ * upload can leave a file whose key is lost.
+ */
+export async function uploadFile(
+  ctx: Context,
+  api: CofferApi,
+  path: string,
+  keying: UploadKeying,
+  name: string | undefined,
+): Promise<UploadResult> {
+  const fileName = validateUploadName(name ?? basename(path));
+  const what = `upload of ${path}`;
+  const size = await regularFileSize(path, what);
+
+  let dek: Buffer;
+  let passphraseSalt = '';
+  if (keying.mode === 'passphrase') {
+    const salt = newSalt();
+    dek = await deriveKeyFromPassphrase(keying.passphrase, salt, DEFAULT_KDF_PARAMS);
+    passphraseSalt = salt.toString('base64');
+  } else {
+    dek = randomDek();
+  }
+
+  const encryptedSize = blobSize(size);
+  const presigned = await api.presign(fileName, guessMimeType(fileName), encryptedSize, what);
+  const fileId = presigned.file_id;
+  ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted`);
+
+  const blob = encrypt(readExactly(path, size), dek, { hashInWorker: size > WORKER_HASH_THRESHOLD });
+  if (keying.mode === 'vault') {
+    try {
+      await keying.vault.put(fileId, dek, blob.commitment);
+    } catch (error) {
+      await discardPending(ctx, api, fileId);
+      throw vaultFailure(error, ctx.vaultDir);
+    }
+  }
+
+  const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
+  try {
+    await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what);
+  } catch (error) {
+    progress.stop();
+    await discardPending(ctx, api, fileId);
+    if (keying.mode === 'vault') await keying.vault.remove(fileId).catch(() => undefined);
+    throw error;
+  }
+  progress.stop();
+  const { sha256, plaintextSize } = await blob.result;
+
+  const completed = await completeWithRetry(
+    api,
+    {
+      file_id: fileId,
+      plaintext_hash: sha256,
+      plaintext_size_bytes: plaintextSize,
+      passphrase_salt: passphraseSalt,
+      key_commitment: blob.commitment,
+      kdf_params: keying.mode === 'passphrase' ? { ...DEFAULT_KDF_PARAMS } : undefined,
+    },
+    what,
+  );
+  const server = api.baseUrl;
+  return {
+    path,
+    file_id: fileId,
+    file_name: fileName,
+    link: buildShareLink(server, completed.s3_object_key),
+    mode: keying.mode,
+    size_bytes: plaintextSize,
+    encrypted_size_bytes: completed.uploaded_file_size,
+    plaintext_sha256: sha256,
+  };
+}
+
+async function regularFileSize(path: string, what: string): Promise<number> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const info = await handle.stat();
+    if (!info.isFile()) throw new CliError(`${what} failed: not a regular file`, 'Give the path of a file (directories are not uploaded).');
+    return info.size;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    throw new CliError(`${what} failed: ${reason}`, 'Check the path.');
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Exactly `size` bytes of the file in large blocks. A file that shrinks or grows while it is read
+ * would make the blob disagree with the size declared at presign, so that fails the upload.
+ */
+async function* readExactly(path: string, size: number): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  if (size > 0) {
+    const stream = createReadStream(path, { highWaterMark: READ_BLOCK, start: 0, end: size - 1 });
+    for await (const chunk of stream) {
+      read += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  }
+  if (read !== size) throw new CliError(`${path} changed while it was read (${read} of ${size} bytes)`, 'Upload it again once it no longer changes.');
+}
+
+async function putBlob(
+  resource: { url: string; method?: string; headers?: Record<string, string> },
+  contentLength: number,
+  body: AsyncIterable<Uint8Array>,
+  onBytes: (n: number) => void,
+  what: string,
+): Promise<void> {
+  if (resource.method && resource.method.toUpperCase() !== 'PUT') {
+    throw new CliError(`${what} failed: the server asked for an upload method this client does not support (${resource.method})`, 'Update coffer.');
+  }
+  let answer;
+  try {
+    answer = await putStream(resource.url, {
+      headers: mergeHeaders({ 'content-type': 'application/octet-stream' }, resource.headers ?? {}),
+      contentLength,
+      body,
+      onBytes,
+    });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw networkFailure(error, resource.url, what, 'Check your network; the storage URL comes from the server, whose operator may need to fix S3_PUBLIC_ENDPOINT.') ?? error;
+  }
+  if (answer.status < 200 || answer.status > 299) {
+    const reason =
+      answer.status === 403 ? 'storage refused the upload (expired or invalid upload URL)' : answer.status === 413 ? 'storage refused the upload as too large' : `storage answered HTTP ${answer.status}`;
+    throw new CliError(`${what} failed: ${reason}`, 'Try again; run with --verbose for details.', undefined, { cause: answer.body });
+  }
+}
+
+/** Header maps merged case-insensitively (later wins): a header sent twice would break an S3 signature. */
+export function mergeHeaders(...maps: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const map of maps) for (const [name, value] of Object.entries(map)) merged[name.toLowerCase()] = value;
+  return merged;
+}
+
+async function completeWithRetry(api: CofferApi, request: CompleteRequest, what: string): Promise<CompleteAnswer> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = await api.tryComplete(request, what);
+    if (answer) return answer;
+    // 409: storage does not show the object yet (eventual consistency); the row stays pending.
+    const delay = COMPLETE_RETRIES_MS[attempt];
+    if (delay === undefined) {
+      throw new CliError(`${what} failed: the server does not see the uploaded object yet`, `Upload the file again later (file id ${request.file_id}).`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** Best effort: a file whose upload failed is deleted, so it does not hold quota until it expires. */
+async function discardPending(ctx: Context, api: CofferApi, fileId: string): Promise<void> {
+  try {
+    await api.deleteFile(fileId, 'discarding the failed upload');
+  } catch (error) {
+    ctx.out.debug(`could not discard pending file ${fileId}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,70 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MIN_PASSPHRASE_LENGTH, Vault, VaultError } from '@coffer/crypto';
+import type { Context } from './context';
+import { CliError } from './errors';
+import { readSecret } from './secrets';
+
+/** Options of the commands that open the vault. */
+export interface VaultPasswordOptions {
+  vaultPasswordFile?: string;
+}
+
+const PASSWORD_SOURCES = 'COFFER_VAULT_PASSWORD or --vault-password-file';
+
+export async function vaultExists(ctx: Context): Promise<boolean> {
+  try {
+    await access(join(ctx.vaultDir, 'vault_meta.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the local key vault; with `create`, a missing vault is created (the password is then
+ * asked twice at a prompt and must have 12+ characters). One Argon2id derivation per call.
+ */
+export async function openVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<Vault> {
+  const exists = await vaultExists(ctx);
+  if (!exists && !create) {
+    throw new CliError(`there is no key vault in ${ctx.vaultDir}`, 'Vault-mode keys live in the vault of the machine that uploaded; elsewhere give the key with --key.');
+  }
+  const password = await readSecret(ctx, {
+    what: exists ? 'vault password' : 'new vault password',
+    envVar: 'COFFER_VAULT_PASSWORD',
+    file: options.vaultPasswordFile,
+    alternatives: '--vault-password-file',
+    confirm: !exists,
+    minLength: exists ? undefined : MIN_PASSPHRASE_LENGTH,
+  });
+  try {
+    if (exists) return await Vault.open(ctx.vaultDir, password);
+    try {
+      const vault = await Vault.create(ctx.vaultDir, password);
+      ctx.out.notice(`Created a key vault in ${ctx.vaultDir}. Keep its password safe: without it the keys of your vault-mode files are lost.`);
+      return vault;
+    } catch (error) {
+      // Another coffer process created it at the same moment: use that one.
+      if (error instanceof VaultError && error.code === 'ALREADY_EXISTS') return await Vault.open(ctx.vaultDir, password);
+      throw error;
+    }
+  } catch (error) {
+    throw vaultFailure(error, ctx.vaultDir);
+  }
+}
+
+/** Maps the vault's errors to messages with a hint. */
+export function vaultFailure(error: unknown, dir: string): unknown {
+  if (!(error instanceof VaultError)) return error;
+  switch (error.code) {
+    case 'WRONG_PASSWORD':
+      return new CliError('cannot open the key vault: wrong vault password (or vault.enc is damaged)', `Check the password (${PASSWORD_SOURCES}).`);
+    case 'NOT_FOUND':
+      return new CliError(`there is no key vault in ${dir}`, 'Set COFFER_HOME to the directory that holds your vault.');
+    case 'CORRUPT':
+      return new CliError(`the key vault is damaged: ${error.message}`, `Restore ${dir} from a backup.`);
+    default:
+      return new CliError(`key vault: ${error.message}`);
+  }
+}

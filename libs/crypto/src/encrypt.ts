@@ -1,0 +1,110 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { gcmSeal } from './aes-gcm';
+import {
+  CHUNK_SIZE,
+  HEADER_SIZE,
+  MAX_FRAME_SIZE,
+  MAX_FRAMES,
+  NONCE_PREFIX_SIZE,
+  NONCE_SIZE,
+  TAG_SIZE,
+  setNonceCounter,
+} from './blob-format';
+import { ByteReader } from './byte-reader';
+import { keyCommitment } from './commitment';
+import { toAesKey } from './keys';
+import { resultStream, type ResultStream } from './result-stream';
+import { createSha256 } from './sha256';
+
+/** Frames emitted per output chunk: fewer, larger writes downstream. */
+const FRAMES_PER_OUTPUT_CHUNK = 4;
+
+export interface EncryptOptions {
+  /** Use this 7-byte nonce prefix instead of a fresh random one. Only for reproducible test vectors. */
+  noncePrefix?: Uint8Array;
+  /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
+  hashInWorker?: boolean;
+}
+
+export interface EncryptResult {
+  /** SHA-256 of the plaintext, lowercase hex. */
+  sha256: string;
+  plaintextSize: number;
+}
+
+export interface EncryptedBlob extends ResultStream<EncryptResult> {
+  /** The blob's nonce prefix (7 bytes). */
+  readonly noncePrefix: Buffer;
+  /** Key commitment (base64) of this blob; known before the first byte is read. */
+  readonly commitment: string;
+}
+
+/**
+ * Encrypts `src` into a blob (FORMAT.md), yielding blob bytes in chunks of up to four frames.
+ * `result` gives the plaintext's SHA-256 and size, computed in the same pass. Chunks of `src` must
+ * not be modified after they are yielded.
+ */
+export function encrypt(src: AsyncIterable<Uint8Array>, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
+  const aesKey = toAesKey(key);
+  const noncePrefix = Buffer.from(options.noncePrefix ?? randomBytes(NONCE_PREFIX_SIZE));
+  const commitment = keyCommitment(key, noncePrefix);
+  const stream = resultStream<EncryptResult>((settle) =>
+    sealFrames(src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
+  );
+  return Object.assign(stream, { noncePrefix, commitment });
+}
+
+async function* sealFrames(
+  src: AsyncIterable<Uint8Array>,
+  key: KeyObject,
+  noncePrefix: Buffer,
+  hashInWorker: boolean,
+  settle: (result: EncryptResult) => void,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = new ByteReader(src);
+  const sha256 = createSha256(hashInWorker);
+  const nonce = Buffer.alloc(NONCE_SIZE);
+  noncePrefix.copy(nonce);
+  try {
+    let out = newOutputChunk();
+    let offset = 0;
+    let plaintextSize = 0;
+    for (let counter = 0; ; counter++) {
+      const chunk = await reader.read(CHUNK_SIZE);
+      // The flag is part of the nonce, so a full chunk waits until we know whether anything follows.
+      const last = chunk.length < CHUNK_SIZE || !(await reader.hasMore());
+      if (counter === MAX_FRAMES) throw new RangeError('plaintext is too large for one blob');
+      setNonceCounter(nonce, counter, last);
+      offset = sealFrame(key, nonce, chunk, out, offset);
+      await sha256.update(chunk);
+      plaintextSize += chunk.length;
+      if (last) {
+        settle({ sha256: await sha256.digest(), plaintextSize });
+        yield out.subarray(0, offset);
+        return;
+      }
+      if (offset + MAX_FRAME_SIZE > out.length) {
+        yield out.subarray(0, offset);
+        out = newOutputChunk();
+        offset = 0;
+      }
+    }
+  } finally {
+    sha256.dispose();
+    await reader.close();
+  }
+}
+
+function newOutputChunk(): Buffer {
+  return Buffer.allocUnsafe(FRAMES_PER_OUTPUT_CHUNK * MAX_FRAME_SIZE);
+}
+
+/** Writes one frame at `offset` of `out` and returns the offset after it. */
+function sealFrame(key: KeyObject, nonce: Buffer, chunk: Uint8Array, out: Buffer, offset: number): number {
+  const { ciphertext, tag } = gcmSeal(key, nonce, chunk);
+  nonce.copy(out, offset);
+  out.writeUInt32BE(ciphertext.length + TAG_SIZE, offset + NONCE_SIZE);
+  out.set(ciphertext, offset + HEADER_SIZE);
+  out.set(tag, offset + HEADER_SIZE + ciphertext.length);
+  return offset + HEADER_SIZE + ciphertext.length + TAG_SIZE;
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { argon2id, hash } from 'argon2';
+import { KEY_SIZE } from './keys';
+
+/** Argon2id parameters as recorded per file (`kdf_params`); `m` is in KiB. */
+export interface KdfParams {
+  readonly alg: 'argon2id';
+  readonly m: number;
+  readonly t: number;
+  readonly p: number;
+}
+
+export const DEFAULT_KDF_PARAMS: KdfParams = Object.freeze({ alg: 'argon2id', m: 65_536, t: 3, p: 1 });
+
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+const SALT_SIZE = 16;
+
+/** Sane bounds, so parameters read from metadata cannot make a client grind (FORMAT.md, "Keys"). */
+const BOUNDS = {
+  m: { min: 19_456, max: 1_048_576, unit: ' KiB' },
+  t: { min: 1, max: 10, unit: '' },
+  p: { min: 1, max: 8, unit: '' },
+} as const;
+
+/** A fresh random 16-byte salt for passphrase mode. */
+export function newSalt(): Buffer {
+  return randomBytes(SALT_SIZE);
+}
+
+/**
+ * Validates KDF parameters from any source (e.g. `kdf_params` of the API) and returns them typed;
+ * throws a RangeError naming the offending field, before any hashing.
+ */
+export function parseKdfParams(value: unknown): KdfParams {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RangeError('KDF parameters must be an object like {"alg":"argon2id","m":65536,"t":3,"p":1}');
+  }
+  const { alg, m, t, p, ...unknown } = value as Record<string, unknown>;
+  if (alg !== 'argon2id') throw new RangeError(`unsupported KDF algorithm ${JSON.stringify(alg)}; only argon2id is accepted`);
+  const unknownKeys = Object.keys(unknown);
+  if (unknownKeys.length > 0) throw new RangeError(`unknown KDF parameter(s): ${unknownKeys.join(', ')}`);
+  return { alg, m: inBounds('m', m), t: inBounds('t', t), p: inBounds('p', p) };
+}
+
+/** DEK of passphrase mode: Argon2id(passphrase as UTF-8, salt), 32 bytes. */
+export async function deriveKeyFromPassphrase(
+  passphrase: string,
+  salt: Uint8Array,
+  params: KdfParams = DEFAULT_KDF_PARAMS,
+): Promise<Buffer> {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+    throw new RangeError(`the passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long`);
+  }
+  return argon2idKey(passphrase, salt, params);
+}
+
+/** Argon2id without the passphrase policy, for secrets that predate it (existing vault passwords). */
+export async function argon2idKey(secret: string, salt: Uint8Array, params: KdfParams): Promise<Buffer> {
+  const { m, t, p } = parseKdfParams(params);
+  return hash(Buffer.from(secret, 'utf8'), {
+    type: argon2id,
+    raw: true,
+    hashLength: KEY_SIZE,
+    memoryCost: m,
+    timeCost: t,
+    parallelism: p,
+    salt: Buffer.from(salt),
+  });
+}
+
+function inBounds(name: keyof typeof BOUNDS, value: unknown): number {
+  const { min, max, unit } = BOUNDS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`KDF parameter ${name}=${JSON.stringify(value)} is outside ${min}..${max}${unit}`);
+  }
+  return value;
+}
