@@ -17,6 +17,7 @@ const swc = [
   },
 ];
 const globalSetup = '<rootDir>/test/helpers/global-setup.ts';
+const slowTestTimeout = '<rootDir>/test/helpers/slow-test-timeout.ts';
 const common = {
   rootDir: __dirname,
   transform: { '^.+\\.(t|j|mj)s$': swc },
@@ -31,7 +32,7 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts'] },
-    { ...common, displayName: 'medium', testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.medium-spec.ts', '<rootDir>/test/**/*.medium-spec.ts'], globalSetup, testTimeout: 60_000 },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'], globalSetup, testTimeout: 60_000 },
+    { ...common, displayName: 'medium', testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.medium-spec.ts', '<rootDir>/test/**/*.medium-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
   ],
 };

@@ -17,6 +17,11 @@ interface LockOwner {
   token: string;
 }
 
+/** Waiting for a lock took longer than its `timeoutMs`. */
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+}
+
 const DEFAULT_STALE_MS = 10_000;
 const DEFAULT_TIMEOUT_MS = 20_000;
 const FIRST_RETRY_DELAY_MS = 5;
@@ -50,7 +55,7 @@ async function acquire(lockPath: string, content: string, staleMs: number, timeo
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for the lock ${lockPath} (held by ${describe(held.content)})`);
+      throw new LockTimeoutError(`timed out after ${timeoutMs} ms waiting for the lock ${lockPath} (held by ${describe(held.content)})`);
     }
     await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
   }

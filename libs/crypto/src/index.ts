@@ -14,5 +14,7 @@ export {
   type KdfParams,
 } from './kdf';
 export { Vault, type VaultEntry } from './vault';
-export { withFileLock, type FileLockOptions } from './file-lock';
+// Client state files (the CLI's credentials and settings live beside the vault).
+export { LockTimeoutError, withFileLock, type FileLockOptions } from './file-lock';
+export { ensurePrivateDir, writeFileAtomic } from './private-files';
 export { VaultError, type VaultErrorCode } from './vault-error';

@@ -1,4 +1,4 @@
-import { DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, newSalt, parseKdfParams } from './kdf';
+import { argon2idKey, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, newSalt, parseKdfParams } from './kdf';
 
 // Expected keys computed with the Argon2 reference implementation's CLI:
 //   echo -n 'correct horse battery staple' | argon2 coffer-test-salt -id -t 1 -k 19456 -p 1 -l 32 -r
@@ -21,6 +21,11 @@ describe('deriveKeyFromPassphrase', () => {
     await expect(deriveKeyFromPassphrase('eleven char', salt, fastParams)).rejects.toThrow('the passphrase must be at least 12 characters long');
     await expect(deriveKeyFromPassphrase('🔑'.repeat(11), salt, fastParams)).rejects.toThrow(RangeError);
     await expect(deriveKeyFromPassphrase('🔑'.repeat(12), salt, fastParams)).resolves.toHaveLength(32);
+  });
+
+  it('derives the key of a file made elsewhere with a shorter passphrase when decrypting', async () => {
+    const key = await deriveKeyFromPassphrase('short', salt, fastParams, { forDecryption: true });
+    expect(key).toEqual(await argon2idKey('short', salt, fastParams));
   });
 
   it('refuses out-of-bounds parameters before hashing', async () => {

@@ -48,8 +48,11 @@ export async function deriveKeyFromPassphrase(
   passphrase: string,
   salt: Uint8Array,
   params: KdfParams = DEFAULT_KDF_PARAMS,
+  { forDecryption = false }: { forDecryption?: boolean } = {},
 ): Promise<Buffer> {
-  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+  // The length policy guards new files; files written elsewhere (Hashdrop's client has no
+  // minimum) must still open with the passphrase they were made with.
+  if (!forDecryption && [...passphrase].length < MIN_PASSPHRASE_LENGTH) {
     throw new RangeError(`the passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long`);
   }
   return argon2idKey(passphrase, salt, params);

@@ -16,7 +16,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * written and fsynced, renamed over `path`, and the directory is fsynced, so a crash leaves either
  * the old or the new file, never a torn one.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);

@@ -3,12 +3,14 @@ import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { UPLOAD_GRACE_MS } from '../../src/modules/storage/upload-grace';
 import { TestApp } from '../../../../test/helpers/test-app';
-import { call, ManualClock, registerVerified, startAuthTestApp } from './auth.e2e-helpers';
+import { call } from '../../../../test/helpers/http';
+import { ManualClock } from '../../../../test/helpers/manual-clock';
+import { registerVerified, startAuthTestApp } from './auth.e2e-helpers';
 
 // Regression: an upload URL issued before an account was deleted could still store an object
 // afterwards, under a prefix nothing would ever clean up again.
 describe.each(['fs', 's3'] as const)('objects that land after account deletion, %s storage', (storage) => {
-  const clock = new ManualClock();
+  const clock = new ManualClock(new Date());
   let t: TestApp;
 
   beforeAll(async () => {

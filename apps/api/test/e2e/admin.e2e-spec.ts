@@ -1,6 +1,7 @@
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser } from '../../../../test/helpers/users';
-import { call, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
+import { call } from '../../../../test/helpers/http';
+import { presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
 
 describe.each(STORAGE_DRIVERS)('DELETE /admin/reset with the %s storage driver', (storage) => {
   describe('in development mode', () => {

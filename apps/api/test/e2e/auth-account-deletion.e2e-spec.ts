@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { TestApp } from '../../../../test/helpers/test-app';
-import { call, login, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
-
-// Every login and registration costs an Argon2id hash (~0.3 s) on a machine shared with other work.
-jest.setTimeout(60_000);
+import { call } from '../../../../test/helpers/http';
+import { login, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
 
 describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storage) => {
   let t: TestApp;

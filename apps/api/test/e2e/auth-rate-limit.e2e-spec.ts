@@ -1,9 +1,7 @@
 import { RATE_LIMIT_GROUPS } from '../../src/modules/rate-limit/rate-limit.groups';
 import { TestApp } from '../../../../test/helpers/test-app';
-import { call, startAuthTestApp } from './auth.e2e-helpers';
-
-// Every login and registration costs an Argon2id hash (~0.3 s) on a machine shared with other work.
-jest.setTimeout(60_000);
+import { call } from '../../../../test/helpers/http';
+import { startAuthTestApp } from './auth.e2e-helpers';
 
 const loginAs = (t: TestApp, headers: Record<string, string> = {}) =>
   call(t, 'POST', '/api/user/login', { body: { email: 'nobody@example.com', password: 'wrong password' }, headers });

@@ -1,15 +1,14 @@
 import { TestApp } from '../../../../test/helpers/test-app';
-import { call, decodeJwtPart, login, ManualClock, registerVerified, signJwt, startAuthTestApp, whoami } from './auth.e2e-helpers';
-
-// Every login and registration costs an Argon2id hash (~0.3 s) on a machine shared with other work.
-jest.setTimeout(60_000);
+import { call } from '../../../../test/helpers/http';
+import { ManualClock } from '../../../../test/helpers/manual-clock';
+import { decodeJwtPart, login, registerVerified, signJwt, startAuthTestApp, whoami } from './auth.e2e-helpers';
 
 const refresh = (t: TestApp, refresh_token: string, rotate?: boolean) =>
   call(t, 'POST', '/api/token/refresh', { body: rotate === undefined ? { refresh_token } : { refresh_token, rotate } });
 
 describe('refresh tokens and access tokens', () => {
   let t: TestApp;
-  const clock = new ManualClock();
+  const clock = new ManualClock(new Date());
   let n = 0;
   const newUser = () => registerVerified(t, `tokens-${++n}@example.com`);
 

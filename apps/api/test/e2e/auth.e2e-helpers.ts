@@ -1,52 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Controller, DynamicModule, Get, Module, UseGuards } from '@nestjs/common';
 import { AppModule } from '../../src/app/app.module';
-import { Clock } from '../../src/common/clock';
 import { AccessTokenGuard, AuthenticatedUser } from '../../src/modules/tokens/access-token.guard';
 import { CurrentUser } from '../../src/modules/tokens/current-user.decorator';
 import { TokensModule } from '../../src/modules/tokens/tokens.module';
 import { startTestApp, TestApp, TestAppOptions } from '../../../../test/helpers/test-app';
-
-/** Plain HTTP helpers for the account and session e2e suites. */
-
-export interface HttpResult<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-export async function call<T = any>(
-  t: TestApp,
-  method: string,
-  path: string,
-  options: { body?: unknown; bearer?: string; headers?: Record<string, string> } = {},
-): Promise<HttpResult<T>> {
-  const res = await fetch(`${t.baseUrl}${path}`, {
-    method,
-    headers: {
-      ...(options.bearer !== undefined ? { Authorization: `Bearer ${options.bearer}` } : {}),
-      ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-  });
-  const text = await res.text();
-  const json = (res.headers.get('content-type') ?? '').includes('application/json') && text !== '';
-  return { status: res.status, body: (json ? JSON.parse(text) : text) as T, headers: res.headers };
-}
-
-/** Time the test moves by hand; the server reads it through the `Clock` port. */
-export class ManualClock extends Clock {
-  private current = new Date();
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-}
+import { call, HttpResult } from '../../../../test/helpers/http';
 
 /**
  * A throwaway bearer route, `GET /test/whoami`, guarded by the real `AccessTokenGuard`. It is
@@ -103,7 +62,7 @@ export async function login(t: TestApp, email: string, password: string): Promis
 }
 
 export function whoami(t: TestApp, accessToken: string): Promise<HttpResult> {
-  return call(t, 'GET', '/test/whoami', { bearer: accessToken });
+  return call(t, 'GET', '/test/whoami', { headers: { Authorization: `Bearer ${accessToken}` } });
 }
 
 /** A compact JWS with any header, payload and HMAC key, for forging tokens. */

@@ -2,11 +2,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { TestApp } from '../../../../test/helpers/test-app';
+import { call } from '../../../../test/helpers/http';
+import { ManualClock } from '../../../../test/helpers/manual-clock';
 import { toRfc3339 } from '../../src/common/rfc3339';
-import { call, decodeJwtPart, login, ManualClock, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
-
-// Every login and registration costs an Argon2id hash (~0.3 s) on a machine shared with other work.
-jest.setTimeout(60_000);
+import { decodeJwtPart, login, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,7 +14,7 @@ const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 describe('accounts and sessions (API.md rows 5–11)', () => {
   let t: TestApp;
-  const clock = new ManualClock();
+  const clock = new ManualClock(new Date());
   let n = 0;
   const email = (name = 'user') => `${name}-${++n}@example.com`;
 

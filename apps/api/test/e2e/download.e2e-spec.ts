@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
+import { call } from '../../../../test/helpers/http';
 import { DownloadsService } from '../../src/modules/downloads/downloads.service';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
-import { call, complete, ManualClock, presign, putBlob, STORAGE_DRIVERS, uploadFile } from './files.e2e-helpers';
+import { complete, OffsetClock, presign, putBlob, STORAGE_DRIVERS, uploadFile } from './files.e2e-helpers';
 
 const LIMIT = 3;
 
@@ -22,7 +23,7 @@ function secondsToUtcMidnight(now: Date): number {
 describe.each(STORAGE_DRIVERS)('download links with the %s storage driver', (storage) => {
   let t: TestApp;
   let owner: TestUser;
-  const clock = new ManualClock();
+  const clock = new OffsetClock();
 
   beforeAll(async () => {
     t = await startTestApp({ storage, clock, env: { DAILY_DOWNLOAD_LIMIT: String(LIMIT), ACCESS_TOKEN_TTL_SECONDS: '2592000' } });

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
+import { call } from '../../../../test/helpers/http';
 import { DEAD_ROW_RETENTION_MS, FileMaintenanceService, UPLOAD_GRACE_MS } from '../../src/modules/files/file-maintenance.service';
 import { FilesScheduler } from '../../src/modules/files/files.scheduler';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
-import { call, complete, fileRow, ManualClock, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
+import { complete, fileRow, OffsetClock, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
 
 const PRESIGN_TTL_MS = 900_000;
 const PAST_UPLOAD_WINDOW = PRESIGN_TTL_MS + UPLOAD_GRACE_MS + 1000;
@@ -12,10 +13,10 @@ const PAST_UPLOAD_WINDOW = PRESIGN_TTL_MS + UPLOAD_GRACE_MS + 1000;
 describe.each(STORAGE_DRIVERS)('file clean-up jobs with the %s storage driver', (storage) => {
   let t: TestApp;
   let jobs: FileMaintenanceService;
-  let clock: ManualClock;
+  let clock: OffsetClock;
 
   beforeAll(async () => {
-    clock = new ManualClock();
+    clock = new OffsetClock();
     // Tokens must outlive the clock jumps below.
     t = await startTestApp({ storage, clock, env: { ACCESS_TOKEN_TTL_SECONDS: '31536000' } });
     jobs = t.app.get(FileMaintenanceService);

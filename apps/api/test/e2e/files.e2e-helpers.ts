@@ -2,36 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Clock } from '../../src/common/clock';
 import type { TestApp } from '../../../../test/helpers/test-app';
 import type { TestUser } from '../../../../test/helpers/users';
-
-/** Plain HTTP helpers for the file e2e suites: `fetch`, nothing from the server's code. */
-
-export interface HttpResult<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-export async function call<T = any>(
-  t: TestApp,
-  method: string,
-  path: string,
-  options: { user?: TestUser; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<HttpResult<T>> {
-  const res = await fetch(`${t.baseUrl}${path}`, {
-    method,
-    redirect: 'manual',
-    headers: {
-      ...(options.user ? options.user.auth : {}),
-      ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-  });
-  const text = await res.text();
-  let body: any = text;
-  if ((res.headers.get('content-type') ?? '').includes('application/json') && text !== '') body = JSON.parse(text);
-  return { status: res.status, body: body as T, headers: res.headers };
-}
+import { call, HttpResult } from '../../../../test/helpers/http';
 
 export interface UploadResource {
   url: string;
@@ -112,8 +83,11 @@ export async function fileRow(t: TestApp, id: string) {
   return t.database.prisma.file.findUnique({ where: { id } });
 }
 
-/** A clock tests move forward by hand; it starts at the real time so signed URLs stay valid. */
-export class ManualClock extends Clock {
+/**
+ * Real time plus an offset the test moves forward by hand: unlike `ManualClock` it keeps running,
+ * from the real time, so signed URLs stay valid.
+ */
+export class OffsetClock extends Clock {
   private offsetMs = 0;
 
   now(): Date {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
+import { call } from '../../../../test/helpers/http';
 import { FileMaintenanceService } from '../../src/modules/files/file-maintenance.service';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import {
-  call,
   complete,
   fileRow,
   overwriteObject,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
+import { call } from '../../../../test/helpers/http';
 import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
-import { call, complete, fileRow, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
+import { complete, fileRow, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
 
 async function globalUsage(t: TestApp): Promise<{ usedBytes: bigint; reservedBytes: bigint }> {
   return t.database.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } });

@@ -1,8 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import { Clock } from '../../src/common/clock';
 import { AppConfig } from '../../src/config/app-config';
-import { loadConfig } from '../../src/config/config';
-import { Database, openDatabase } from '../../src/database/database';
 import { ExclusiveJobRunner } from '../../src/database/exclusive-job';
 import { AccountService } from '../../src/modules/auth/account.service';
 import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
@@ -12,23 +9,11 @@ import { OtpService } from '../../src/modules/otp/otp.service';
 import { AccessTokenService } from '../../src/modules/tokens/access-token.service';
 import { RefreshTokenRepository } from '../../src/modules/tokens/refresh-token.repository';
 import { RefreshTokenService } from '../../src/modules/tokens/refresh-token.service';
-import { createTestDatabase, TestDatabase } from '../../../../test/helpers/database';
-
-jest.setTimeout(60_000);
-
-class ManualClock extends Clock {
-  current = new Date('2026-03-01T12:00:00.000Z');
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-}
+import { ManualClock } from '../../../../test/helpers/manual-clock';
+import { useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describe('AccountRepository and the cleanup job on PostgreSQL', () => {
-  let testDb: TestDatabase;
-  let database: Database;
+  const db = useMediumDatabase();
   let config: AppConfig;
   let accounts: AccountRepository;
   let otp: OtpService;
@@ -36,22 +21,15 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   let n = 0;
   const email = () => `medium-${++n}@example.com`;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    config = loadConfig({ APP_ENV: 'test', DATA_DIR: testDb.dataDir, DATABASE_URL: testDb.url });
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir });
+  beforeAll(() => {
+    config = db.config();
   });
 
   beforeEach(() => {
-    clock = new ManualClock();
-    const codes = new OtpRepository(database.prisma);
-    accounts = new AccountRepository(database.prisma, codes);
+    clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z'));
+    const codes = new OtpRepository(db.prisma);
+    accounts = new AccountRepository(db.prisma, codes);
     otp = new OtpService(codes, clock, config);
-  });
-
-  afterAll(async () => {
-    await database?.close();
-    await testDb?.drop();
   });
 
   function issue(code: string, deliver: CodeIssue['deliver'] = async () => undefined): CodeIssue {
@@ -59,7 +37,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   }
 
   async function codesOf(userId: string) {
-    return database.prisma.otpCode.findMany({ where: { userId } });
+    return db.prisma.otpCode.findMany({ where: { userId } });
   }
 
   describe('savePendingRegistration', () => {
@@ -70,13 +48,13 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
         { email: address, passwordHash: 'hash-1', now: clock.now() },
         issue('123456', async () => {
           // Outside the transaction nothing is visible yet.
-          seenInside = await database.prisma.user.count({ where: { email: address } });
+          seenInside = await db.prisma.user.count({ where: { email: address } });
         }),
       );
 
       expect(account).toEqual({ id: expect.any(String), email: address, createdAt: clock.now(), updatedAt: clock.now() });
       expect(seenInside).toBe(0);
-      const row = await database.prisma.user.findUniqueOrThrow({ where: { email: address } });
+      const row = await db.prisma.user.findUniqueOrThrow({ where: { email: address } });
       expect(row).toMatchObject({ id: account!.id, passwordHash: 'hash-1', verifiedAt: null, tokenVersion: 0 });
       expect(await codesOf(account!.id)).toHaveLength(1);
     });
@@ -89,7 +67,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
         })),
       ).rejects.toThrow('SMTP down');
 
-      expect(await database.prisma.user.count({ where: { email: address } })).toBe(0);
+      expect(await db.prisma.user.count({ where: { email: address } })).toBe(0);
     });
 
     it('keeps the previous pending registration and its code intact when delivery of a replacement fails', async () => {
@@ -104,7 +82,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
         })),
       ).rejects.toThrow();
 
-      expect(await database.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1', createdAt: first!.createdAt });
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1', createdAt: first!.createdAt });
       expect(await codesOf(first!.id)).toEqual([firstCode]);
     });
 
@@ -129,7 +107,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
 
       expect(await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222', deliver))).toBeUndefined();
       expect(deliver).not.toHaveBeenCalled();
-      expect(await database.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1' });
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1' });
     });
 
     it('serialises concurrent registrations of one e-mail into one account with one code', async () => {
@@ -181,7 +159,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       const results = await Promise.all([accounts.markVerified(account!.id, code.id, clock.now()), accounts.markVerified(account!.id, code.id, clock.now())]);
 
       expect(results.sort()).toEqual([false, true]);
-      expect(await database.prisma.user.findUniqueOrThrow({ where: { id: account!.id } })).toMatchObject({ verifiedAt: clock.now() });
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { id: account!.id } })).toMatchObject({ verifiedAt: clock.now() });
       expect(await codesOf(account!.id)).toEqual([]);
     });
   });
@@ -189,17 +167,17 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   describe('deleteWithUsage', () => {
     it('deletes the row with its dependants and takes its bytes off the service totals in one statement', async () => {
       const account = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
-      await database.prisma.user.update({ where: { id: account!.id }, data: { usedBytes: 1000n, reservedBytes: 24n } });
-      await database.prisma.storageUsage.update({ where: { id: 1 }, data: { usedBytes: { increment: 5000n }, reservedBytes: { increment: 100n } } });
-      const before = await database.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } });
+      await db.prisma.user.update({ where: { id: account!.id }, data: { usedBytes: 1000n, reservedBytes: 24n } });
+      await db.prisma.storageUsage.update({ where: { id: 1 }, data: { usedBytes: { increment: 5000n }, reservedBytes: { increment: 100n } } });
+      const before = await db.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } });
 
       const sweep = { prefix: 'usrh-0123/', after: new Date(clock.now().getTime() + 3600_000) };
       await accounts.deleteWithUsage(account!.id, sweep);
       await accounts.deleteWithUsage(account!.id, sweep);
 
-      expect(await database.prisma.user.count({ where: { id: account!.id } })).toBe(0);
-      expect(await database.prisma.otpCode.count({ where: { userId: account!.id } })).toBe(0);
-      expect(await database.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, usedBytes: before.usedBytes - 1000n, reservedBytes: before.reservedBytes - 24n });
+      expect(await db.prisma.user.count({ where: { id: account!.id } })).toBe(0);
+      expect(await db.prisma.otpCode.count({ where: { userId: account!.id } })).toBe(0);
+      expect(await db.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, usedBytes: before.usedBytes - 1000n, reservedBytes: before.reservedBytes - 24n });
       expect(await accounts.dueSweeps(clock.now(), 10)).toEqual([]);
       expect(await accounts.dueSweeps(sweep.after, 10)).toEqual([sweep.prefix]);
       await accounts.finishSweep(sweep.prefix);
@@ -212,14 +190,14 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
     const noSweeps = { sweepDeletedAccounts: async () => 0 } as unknown as AccountService;
 
     it('deletes expired codes, dead sessions and sign-ups older than a day, and nothing else', async () => {
-      const prisma = database.prisma;
+      const prisma = db.prisma;
       const refreshTokens = new RefreshTokenService(
         new RefreshTokenRepository(prisma),
         new AccessTokenService(new JwtService({ secret: config.secrets.jwt }), clock, config),
         clock,
         config,
       );
-      const job = new AccountCleanupJob(otp, refreshTokens, accounts, noSweeps, new ExclusiveJobRunner(database), clock);
+      const job = new AccountCleanupJob(otp, refreshTokens, accounts, noSweeps, new ExclusiveJobRunner(db.database), clock);
       await prisma.user.deleteMany(); // leftovers of the other tests in this file's database
 
       const stale = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
@@ -246,7 +224,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
     });
 
     it('runs through the exclusive job runner when scheduled', async () => {
-      const job = new AccountCleanupJob(otp, { deleteDead: async () => 0 } as unknown as RefreshTokenService, accounts, noSweeps, new ExclusiveJobRunner(database), clock);
+      const job = new AccountCleanupJob(otp, { deleteDead: async () => 0 } as unknown as RefreshTokenService, accounts, noSweeps, new ExclusiveJobRunner(db.database), clock);
       const run = jest.spyOn(job, 'run');
       await job.scheduled();
       expect(run).toHaveBeenCalledTimes(1);

@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, serverUrl, TestDatabase } from '../../../../test/helpers/database';
-import { Database, openDatabase } from '../../src/database/database';
 import { DownloadCounterRepository } from '../../src/modules/downloads/download-counter.repository';
-
-const describeWithPostgres = serverUrl() ? describe : describe.skip;
+import { describeWithPostgres, useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describeWithPostgres('download counters on real PostgreSQL', () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const db = useMediumDatabase();
   let counters: DownloadCounterRepository;
   let userId: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir });
     counters = new DownloadCounterRepository(db.prisma);
     userId = (await db.prisma.user.create({ data: { email: 'd@example.com', passwordHash: 'x' } })).id;
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
   });
 
   async function newFile(status: 'pending' | 'uploaded' | 'deleted' = 'uploaded'): Promise<string> {

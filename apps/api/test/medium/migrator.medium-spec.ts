@@ -5,10 +5,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations, findMigrationsDir, pgSession } from '../../src/database/migrator';
 import { adminQuery, serverUrl, withDatabase } from '../../../../test/helpers/database';
+import { describeWithPostgres } from '../../../../test/helpers/medium-database';
 import { migrationNames } from '../../../../test/helpers/migrations';
 
 const url = serverUrl();
-const describeWithPostgres = url ? describe : describe.skip;
 
 describeWithPostgres('applyMigrations on real PostgreSQL', () => {
   const name = `coffer_mig_${process.pid}_${Date.now()}`;

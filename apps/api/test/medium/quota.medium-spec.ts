@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, serverUrl, TestDatabase } from '../../../../test/helpers/database';
-import { Database, openDatabase } from '../../src/database/database';
 import { CompletedUpload, FileRepository, Limits } from '../../src/modules/files/file.repository';
 import { QuotaRepository } from '../../src/modules/quota/quota.repository';
-
-const describeWithPostgres = serverUrl() ? describe : describe.skip;
+import { describeWithPostgres, useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describeWithPostgres('quota accounting on real PostgreSQL', () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const db = useMediumDatabase();
   let files: FileRepository;
   let quota: QuotaRepository;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir });
+  beforeAll(() => {
     quota = new QuotaRepository(db.prisma);
     files = new FileRepository(db.prisma, quota);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
   });
 
   const limits = (over: Partial<{ quotaBytes: number; maxFiles: number; globalQuotaBytes: number }> = {}): Limits => ({

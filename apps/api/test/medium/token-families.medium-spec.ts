@@ -1,69 +1,47 @@
 import { JwtService } from '@nestjs/jwt';
-import { Clock } from '../../src/common/clock';
 import { DomainError } from '../../src/common/domain-error';
 import { AppConfig } from '../../src/config/app-config';
-import { loadConfig } from '../../src/config/config';
-import { Database, openDatabase } from '../../src/database/database';
 import { AccessTokenService } from '../../src/modules/tokens/access-token.service';
 import { RefreshTokenRepository } from '../../src/modules/tokens/refresh-token.repository';
 import { RefreshTokenService } from '../../src/modules/tokens/refresh-token.service';
 import { TokenVersionRepository } from '../../src/modules/tokens/token-version.repository';
-import { createTestDatabase, TestDatabase } from '../../../../test/helpers/database';
-
-jest.setTimeout(60_000);
-
-class ManualClock extends Clock {
-  current = new Date('2026-03-01T12:00:00.000Z');
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-}
+import { ManualClock } from '../../../../test/helpers/manual-clock';
+import { useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describe('refresh-token families on PostgreSQL', () => {
-  let testDb: TestDatabase;
-  let database: Database;
+  const db = useMediumDatabase();
   let config: AppConfig;
   let clock: ManualClock;
   let service: RefreshTokenService;
   let n = 0;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    config = loadConfig({ APP_ENV: 'test', DATA_DIR: testDb.dataDir, DATABASE_URL: testDb.url });
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: testDb.dataDir });
+  beforeAll(() => {
+    config = db.config();
   });
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new ManualClock(new Date('2026-03-01T12:00:00.000Z'));
     service = new RefreshTokenService(
-      new RefreshTokenRepository(database.prisma),
+      new RefreshTokenRepository(db.prisma),
       new AccessTokenService(new JwtService({ secret: config.secrets.jwt }), clock, config),
       clock,
       config,
     );
   });
 
-  afterAll(async () => {
-    await database?.close();
-    await testDb?.drop();
-  });
-
   async function verifiedUser(): Promise<string> {
-    const user = await database.prisma.user.create({ data: { email: `family-${++n}@example.com`, passwordHash: 'h', verifiedAt: clock.now() } });
+    const user = await db.prisma.user.create({ data: { email: `family-${++n}@example.com`, passwordHash: 'h', verifiedAt: clock.now() } });
     return user.id;
   }
 
   async function currentTokens(userId: string) {
-    return database.prisma.refreshToken.findMany({ where: { family: { userId }, rotatedAt: null, revokedAt: null } });
+    return db.prisma.refreshToken.findMany({ where: { family: { userId }, rotatedAt: null, revokedAt: null } });
   }
 
   it('stores only the keyed hash of the token', async () => {
     const userId = await verifiedUser();
     const token = await service.startFamily(userId);
-    const [row] = await database.prisma.refreshToken.findMany({ where: { family: { userId } } });
+    const [row] = await db.prisma.refreshToken.findMany({ where: { family: { userId } } });
     expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(token);
   });
@@ -78,7 +56,7 @@ describe('refresh-token families on PostgreSQL', () => {
     // the family lock and each supersedes the previous successor.
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(await currentTokens(userId)).toHaveLength(1);
-    expect(await database.prisma.refreshToken.count({ where: { family: { userId } } })).toBe(6);
+    expect(await db.prisma.refreshToken.count({ where: { family: { userId } } })).toBe(6);
   });
 
   it('revokes the family on reuse after the overlap, even while a rotation is in flight elsewhere', async () => {
@@ -91,7 +69,7 @@ describe('refresh-token families on PostgreSQL', () => {
 
     expect(reuse.status).toBe('rejected');
     expect((reuse as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
-    const family = await database.prisma.refreshTokenFamily.findFirstOrThrow({ where: { userId } });
+    const family = await db.prisma.refreshTokenFamily.findFirstOrThrow({ where: { userId } });
     expect(family.revokedAt).toEqual(clock.now());
     // Whatever the order, nothing of the family works afterwards.
     if (rotation.status === 'fulfilled') await expect(service.refresh(rotation.value.refreshToken!, false)).rejects.toBeInstanceOf(DomainError);
@@ -104,7 +82,7 @@ describe('refresh-token families on PostgreSQL', () => {
     const a = await service.startFamily(userId);
     const b = await service.startFamily(userId);
     const c = await service.startFamily(other);
-    const versions = new TokenVersionRepository(database.prisma);
+    const versions = new TokenVersionRepository(db.prisma);
 
     await service.revokeAllForUser(userId);
 
@@ -117,14 +95,14 @@ describe('refresh-token families on PostgreSQL', () => {
 
   it('issues access tokens carrying the current token version', async () => {
     const userId = await verifiedUser();
-    await database.prisma.user.update({ where: { id: userId }, data: { tokenVersion: 7 } });
+    await db.prisma.user.update({ where: { id: userId }, data: { tokenVersion: 7 } });
     const token = await service.startFamily(userId);
     const { accessToken } = await service.refresh(token, false);
     expect(JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString())).toMatchObject({ sub: userId, ver: 7 });
   });
 
   it('deleteDead removes expired, revoked and idle families but keeps live ones with their rotated tokens', async () => {
-    await database.prisma.user.deleteMany();
+    await db.prisma.user.deleteMany();
     const userId = await verifiedUser();
     const revoked = await service.startFamily(userId);
     await service.revoke(revoked);
@@ -135,7 +113,7 @@ describe('refresh-token families on PostgreSQL', () => {
     clock.advance(2 * 24 * 3600);
 
     expect(await service.deleteDead()).toBe(2);
-    expect(await database.prisma.refreshTokenFamily.count()).toBe(1);
-    expect(await database.prisma.refreshToken.count()).toBe(2);
+    expect(await db.prisma.refreshTokenFamily.count()).toBe(1);
+    expect(await db.prisma.refreshToken.count()).toBe(2);
   });
 });

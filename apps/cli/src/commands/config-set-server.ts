@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readConfig, writeConfig } from '../lib/config-store';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { normalizeServerUrl } from '../lib/server-url';
-import { ensurePrivateDir } from '../lib/state-files';
+import { ensurePrivateDir } from '@coffer/crypto';
 
 export function configSetServerCommand(runtime: Runtime): Command {
   return new Command('set-server')

@@ -1,5 +1,6 @@
 import { CliError } from './errors';
-import { readJsonFile, writeFileAtomic } from './state-files';
+import { writeFileAtomic } from '@coffer/crypto';
+import { readJsonFile } from './state-files';
 
 /** `config.json` in COFFER_HOME. */
 export interface CofferConfig {

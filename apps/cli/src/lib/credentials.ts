@@ -1,6 +1,7 @@
 import type { Context } from './context';
 import { CliError } from './errors';
-import { ensurePrivateDir, readJsonFile, removeFile, writeFileAtomic } from './state-files';
+import { ensurePrivateDir, writeFileAtomic } from '@coffer/crypto';
+import { readJsonFile, removeFile } from './state-files';
 
 /** `credentials.json` in COFFER_HOME (mode 0600): the tokens of one login on one server. */
 export interface Credentials {

@@ -185,7 +185,7 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
       }
       const salt = Buffer.from(meta.passphrase_salt, 'base64');
       try {
-        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params), commitment: metaCommitment };
+        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params, { forDecryption: true }), commitment: metaCommitment };
       } catch (error) {
         if (error instanceof RangeError) throw new CliError(`decryption failed: ${error.message}`, 'Check the passphrase.');
         throw error;

@@ -1,8 +1,8 @@
+import { LockTimeoutError, withFileLock } from '@coffer/crypto';
 import type { ApiClient } from './api-client';
 import type { Context } from './context';
 import { loadCredentials, saveCredentials, type Credentials } from './credentials';
 import { CliError } from './errors';
-import { withFileLock } from './file-lock';
 import { httpFailure } from './http-errors';
 import { needsRefresh } from './jwt';
 
@@ -50,7 +50,7 @@ export class Session {
    * for the lock: then its token is used as is.
    */
   async refresh(stale: string): Promise<string> {
-    return withFileLock(this.ctx.credentialsLock, async () => {
+    return underCredentialsLock(this.ctx.credentialsLock, async () => {
       const current = await loadCredentials(this.ctx);
       if (!current || current.server !== this.api.baseUrl) throw Session.expiredError();
       if (current.access_token !== stale && !needsRefresh(current.access_token, Date.now())) {
@@ -81,5 +81,18 @@ export class Session {
       this.credentials = next;
       return next.access_token;
     });
+  }
+}
+
+/**
+ * Two `coffer` processes must never both spend the same rotating refresh token. The critical
+ * section includes a network round trip, so a lock is judged stale only after minutes.
+ */
+async function underCredentialsLock<T>(lockPath: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await withFileLock(lockPath, action, { staleMs: 120_000, timeoutMs: 90_000 });
+  } catch (error) {
+    if (!(error instanceof LockTimeoutError)) throw error;
+    throw new CliError(`timed out waiting for the lock ${lockPath}`, 'Another coffer process holds it; if none is running, delete that file.');
   }
 }

@@ -3,16 +3,7 @@ import type { ObjectStore } from '@coffer/storage';
 import type { AppConfig, AppEnv } from '../../config/app-config';
 import { AdminRepository } from './admin.repository';
 import { AdminService } from './admin.service';
-
-function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
-  return new Proxy(members, {
-    get(target, prop) {
-      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as unknown as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
 
 const configFor = (env: AppEnv) => ({ env }) as AppConfig;
 

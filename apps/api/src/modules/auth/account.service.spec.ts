@@ -1,5 +1,4 @@
 import type { ObjectStore } from '@coffer/storage';
-import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { ownerPrefix } from '../storage/owner-prefix';
 import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
@@ -8,17 +7,8 @@ import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
 import { AccountService } from './account.service';
 import { PasswordHasher } from './password-hasher';
-
-/** A mock whose every method must be stubbed: an unexpected call fails the test. */
-function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock } = {}): jest.Mocked<T> {
-  return new Proxy(stubs, {
-    get: (target, prop) => {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then') return undefined;
-      throw new Error(`unexpected call to ${String(prop)}`);
-    },
-  }) as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const config = { secrets: { userIdHash: 'u'.repeat(32) }, ttl: { presignSeconds: 900 } } as AppConfig;
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -30,16 +20,6 @@ const ACCOUNT: Account = {
   tokenVersion: 2,
 };
 
-async function failure(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
-
 describe('AccountService', () => {
   interface Parts {
     accounts?: Partial<Record<keyof AccountRepository, jest.Mock>>;
@@ -50,11 +30,11 @@ describe('AccountService', () => {
 
   function serviceWith(parts: Parts): AccountService {
     return new AccountService(
-      strictMock<AccountRepository>(parts.accounts),
-      strictMock<PasswordHasher>({ verify: parts.verify ?? jest.fn().mockResolvedValue(true) }),
-      strictMock<AccessTokenService>({ issue: jest.fn().mockReturnValue('access-jwt') }),
-      strictMock<RefreshTokenService>(parts.refreshTokens),
-      strictMock<ObjectStore>(parts.store),
+      strictMock<AccountRepository>('accounts', parts.accounts),
+      strictMock<PasswordHasher>('passwords', { verify: parts.verify ?? jest.fn().mockResolvedValue(true) }),
+      strictMock<AccessTokenService>('accessTokens', { issue: jest.fn().mockReturnValue('access-jwt') }),
+      strictMock<RefreshTokenService>('refreshTokens', parts.refreshTokens),
+      strictMock<ObjectStore>('store', parts.store),
       config,
       { now: () => NOW },
     );
@@ -73,7 +53,7 @@ describe('AccountService', () => {
 
     it('checks the password against the dummy hash for an unknown e-mail, then answers INVALID_CREDENTIALS', async () => {
       const verify = jest.fn().mockResolvedValue(false);
-      const error = await failure(serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(undefined) }, verify }).login('bob@example.com', 'whatever1'));
+      const error = await domainError(serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(undefined) }, verify }).login('bob@example.com', 'whatever1'));
 
       expect(verify).toHaveBeenCalledWith(undefined, 'whatever1');
       expect(error.code).toBe('INVALID_CREDENTIALS');
@@ -82,14 +62,14 @@ describe('AccountService', () => {
 
     it('answers the same INVALID_CREDENTIALS for a wrong password', async () => {
       const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify: jest.fn().mockResolvedValue(false) });
-      expect((await failure(service.login('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
+      expect((await domainError(service.login('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
     });
 
     it('answers the same INVALID_CREDENTIALS for an unverified account, even with its right password', async () => {
       const verify = jest.fn().mockResolvedValue(true);
       const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue({ ...ACCOUNT, verifiedAt: null }) }, verify });
 
-      expect((await failure(service.login('alice@example.com', 'correct horse'))).code).toBe('INVALID_CREDENTIALS');
+      expect((await domainError(service.login('alice@example.com', 'correct horse'))).code).toBe('INVALID_CREDENTIALS');
       expect(verify).toHaveBeenCalledWith('$argon2id$hash', 'correct horse');
     });
   });
@@ -124,7 +104,7 @@ describe('AccountService', () => {
         store: { deletePrefix: jest.fn().mockRejectedValue(new Error('bucket coffer: AccessDenied')) },
       });
 
-      const error = await failure(service.deleteAccount('alice@example.com', 'correct horse'));
+      const error = await domainError(service.deleteAccount('alice@example.com', 'correct horse'));
 
       expect(error.code).toBe('SERVICE_UNAVAILABLE');
       expect(error.status).toBe(503);
@@ -133,7 +113,7 @@ describe('AccountService', () => {
 
     it('touches nothing when the password is wrong', async () => {
       const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify: jest.fn().mockResolvedValue(false) });
-      expect((await failure(service.deleteAccount('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
+      expect((await domainError(service.deleteAccount('alice@example.com', 'wrong password'))).code).toBe('INVALID_CREDENTIALS');
     });
   });
 

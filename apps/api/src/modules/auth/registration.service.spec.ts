@@ -1,4 +1,3 @@
-import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { Mailer, MailMessage } from '../mail/mailer';
 import type { NewOtpCode } from '../otp/otp.repository';
@@ -6,37 +5,13 @@ import { OtpService } from '../otp/otp.service';
 import { AccountRepository, CodeIssue, PendingAccount } from './account.repository';
 import { PasswordHasher } from './password-hasher';
 import { RegistrationService } from './registration.service';
-
-/** A mock whose every method must be stubbed: an unexpected call fails the test. */
-function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock | unknown } = {}): jest.Mocked<T> {
-  return new Proxy(stubs, {
-    get: (target, prop) => {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then') return undefined;
-      throw new Error(`unexpected call to ${String(prop)}`);
-    },
-  }) as jest.Mocked<T>;
-}
-
-class FixedClock extends Clock {
-  now(): Date {
-    return new Date(NOW);
-  }
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { ManualClock } from '../../../../../test/helpers/manual-clock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const ACCOUNT: PendingAccount = { id: 'user-1', email: 'alice@example.com', createdAt: NOW, updatedAt: NOW };
 const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) };
-
-async function failure(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** Plays the repository's transaction: stores the code, then delivers it (a throw rolls back). */
 function runsIssue(result: unknown) {
@@ -52,12 +27,12 @@ describe('RegistrationService', () => {
   let sent: MailMessage[];
   let mailer: Mailer;
   let otp: jest.Mocked<OtpService>;
-  const passwords = strictMock<PasswordHasher>({ hash: jest.fn().mockResolvedValue('$argon2id$hash') });
+  const passwords = strictMock<PasswordHasher>('passwords', { hash: jest.fn().mockResolvedValue('$argon2id$hash') });
 
   beforeEach(() => {
     sent = [];
-    mailer = strictMock<Mailer>({ send: jest.fn(async (m: MailMessage) => void sent.push(m)) });
-    otp = strictMock<OtpService>({
+    mailer = strictMock<Mailer>('mailer', { send: jest.fn(async (m: MailMessage) => void sent.push(m)) });
+    otp = strictMock<OtpService>('otp', {
       generate: jest.fn().mockReturnValue('042817'),
       record: jest.fn().mockReturnValue(RECORD),
       lifetimeSeconds: 600,
@@ -67,7 +42,7 @@ describe('RegistrationService', () => {
   });
 
   function serviceWith(accounts: Partial<Record<keyof AccountRepository, jest.Mock>>): RegistrationService {
-    return new RegistrationService(strictMock<AccountRepository>(accounts), otp, passwords, mailer, new FixedClock());
+    return new RegistrationService(strictMock<AccountRepository>('accounts', accounts), otp, passwords, mailer, new ManualClock(NOW));
   }
 
   describe('register', () => {
@@ -83,14 +58,14 @@ describe('RegistrationService', () => {
     });
 
     it('answers ALREADY_REGISTERED (409) when a verified account has the e-mail', async () => {
-      const error = await failure(serviceWith({ savePendingRegistration: jest.fn().mockResolvedValue(undefined) }).register('alice@example.com', 'correct horse'));
+      const error = await domainError(serviceWith({ savePendingRegistration: jest.fn().mockResolvedValue(undefined) }).register('alice@example.com', 'correct horse'));
       expect(error.code).toBe('ALREADY_REGISTERED');
       expect(error.status).toBe(409);
     });
 
     it('answers MAIL_UNAVAILABLE (503) when the mail cannot be sent, failing the transaction', async () => {
-      mailer = strictMock<Mailer>({ send: jest.fn().mockRejectedValue(new Error('connect ECONNREFUSED')) });
-      const error = await failure(serviceWith({ savePendingRegistration: runsIssue(ACCOUNT) }).register('alice@example.com', 'correct horse'));
+      mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('connect ECONNREFUSED')) });
+      const error = await domainError(serviceWith({ savePendingRegistration: runsIssue(ACCOUNT) }).register('alice@example.com', 'correct horse'));
 
       expect(error.code).toBe('MAIL_UNAVAILABLE');
       expect(error.status).toBe(503);
@@ -109,21 +84,21 @@ describe('RegistrationService', () => {
     });
 
     it('answers INVALID_CODE (401) when no unverified account has the e-mail', async () => {
-      const error = await failure(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue(undefined) }).verify('bob@example.com', '042817'));
+      const error = await domainError(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue(undefined) }).verify('bob@example.com', '042817'));
       expect(error.code).toBe('INVALID_CODE');
       expect(error.status).toBe(401);
     });
 
     it('passes on what the code check answers (expired, wrong, too many attempts)', async () => {
       otp.check.mockRejectedValue(new DomainError('CODE_EXPIRED', 'expired'));
-      const error = await failure(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }) }).verify('alice@example.com', '042817'));
+      const error = await domainError(serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }) }).verify('alice@example.com', '042817'));
       expect(error.code).toBe('CODE_EXPIRED');
     });
 
     it('answers INVALID_CODE when the code was replaced between the check and the verification', async () => {
       otp.check.mockResolvedValue('code-1');
       const service = serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }), markVerified: jest.fn().mockResolvedValue(false) });
-      expect((await failure(service.verify('alice@example.com', '042817'))).code).toBe('INVALID_CODE');
+      expect((await domainError(service.verify('alice@example.com', '042817'))).code).toBe('INVALID_CODE');
     });
   });
 
@@ -152,7 +127,7 @@ describe('RegistrationService', () => {
     });
 
     it('swallows a mail failure: the answer was already given and must not depend on the account', async () => {
-      mailer = strictMock<Mailer>({ send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
+      mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
       const service = serviceWith({ reissueCode: runsIssue('sent') });
 
       service.resend('alice@example.com');

@@ -1,20 +1,11 @@
 import type { ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
-import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { FileRecord, FileRepository } from '../files/file.repository';
 import { DownloadCounterRepository } from './download-counter.repository';
 import { DownloadsService } from './downloads.service';
-
-function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
-  return new Proxy(members, {
-    get(target, prop) {
-      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as unknown as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const NOW = new Date('2026-05-01T23:59:30.250Z');
 const clock: Clock = { now: () => NOW };
@@ -37,15 +28,6 @@ const shared = {
 
 function service(files: jest.Mocked<FileRepository>, counters: jest.Mocked<DownloadCounterRepository> = strictMock('counters'), store: jest.Mocked<ObjectStore> = strictMock('store')) {
   return new DownloadsService(files, counters, store, clock, config);
-}
-
-async function domainError(promise: Promise<unknown>): Promise<DomainError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(err)}`);
-  return err;
 }
 
 describe('DownloadsService', () => {

@@ -3,16 +3,7 @@ import type { ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { FileObjects } from './file-objects';
 import { FileRepository } from './file.repository';
-
-function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
-  return new Proxy(members, {
-    get(target, prop) {
-      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as unknown as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
 
 const NOW = new Date('2026-05-01T10:00:00.000Z');
 const clock: Clock = { now: () => NOW };

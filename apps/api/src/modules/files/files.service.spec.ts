@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ObjectStore, PresignedRequest } from '@coffer/storage';
 import { Clock } from '../../common/clock';
-import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { QuotaRepository } from '../quota/quota.repository';
 import { QuotaService } from '../quota/quota.service';
@@ -9,17 +8,8 @@ import { ownerPrefix } from '../storage/owner-prefix';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository } from './file.repository';
 import { FilesService } from './files.service';
-
-/** A mock that fails the test on any member it was not given. */
-function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
-  return new Proxy(members, {
-    get(target, prop) {
-      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as unknown as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const NOW = new Date('2026-05-01T10:00:00.000Z');
 const USER = '11111111-1111-4111-8111-111111111111';
@@ -74,15 +64,6 @@ const completeInput = { fileId: FILE_ID, plaintextHash: '', plaintextSizeBytes: 
 
 function service(files: jest.Mocked<FileRepository>, store: jest.Mocked<ObjectStore> = strictMock('store'), objects: jest.Mocked<FileObjects> = strictMock('objects')) {
   return new FilesService(files, new QuotaService(strictMock<QuotaRepository>('quotaRepository'), config), objects, store, clock, config);
-}
-
-async function domainError(promise: Promise<unknown>): Promise<DomainError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(err)}`);
-  return err;
 }
 
 describe('FilesService', () => {

@@ -1,52 +1,23 @@
-import { Clock } from '../../common/clock';
-import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { OtpRepository, StoredOtpCode } from './otp.repository';
 import { OTP_RESEND_COOLDOWN_SECONDS, OtpService } from './otp.service';
-
-/** A mock whose every method must be stubbed: an unexpected call fails the test. */
-function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock } = {}): jest.Mocked<T> {
-  return new Proxy(stubs, {
-    get: (target, prop) => {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then') return undefined;
-      throw new Error(`unexpected call to ${String(prop)}`);
-    },
-  }) as jest.Mocked<T>;
-}
-
-class FixedClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { ManualClock } from '../../../../../test/helpers/manual-clock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const USER = '6f1c2a7e-3b7d-4a51-9f0e-2d6c8b1a4e90';
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const config = { secrets: { otp: 'o'.repeat(32) }, ttl: { otpSeconds: 600 }, otpMaxAttempts: 5 } as AppConfig;
 
-async function failure(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
-
 describe('OtpService', () => {
-  let clock: FixedClock;
+  let clock: ManualClock;
 
   beforeEach(() => {
-    clock = new FixedClock(NOW);
+    clock = new ManualClock(NOW);
   });
 
   function serviceWith(repository: Partial<Record<keyof OtpRepository, jest.Mock>>): OtpService {
-    return new OtpService(strictMock<OtpRepository>(repository), clock, config);
+    return new OtpService(strictMock<OtpRepository>('repository', repository), clock, config);
   }
 
   function stored(code: string, overrides: Partial<StoredOtpCode> = {}): StoredOtpCode {
@@ -86,14 +57,14 @@ describe('OtpService', () => {
     it('answers INVALID_CODE for a wrong code while attempts are left', async () => {
       const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')), spendAttempt: jest.fn().mockResolvedValue(4) });
 
-      expect((await failure(service.check(USER, '654321'))).code).toBe('INVALID_CODE');
+      expect((await domainError(service.check(USER, '654321'))).code).toBe('INVALID_CODE');
     });
 
     it('answers TOO_MANY_ATTEMPTS with Retry-After when a wrong code uses up the last attempt', async () => {
       const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')), spendAttempt: jest.fn().mockResolvedValue(5) });
       clock.current = new Date(NOW.getTime() + 20_000);
 
-      const error = await failure(service.check(USER, '654321'));
+      const error = await domainError(service.check(USER, '654321'));
 
       expect(error.code).toBe('TOO_MANY_ATTEMPTS');
       expect(error.status).toBe(429);
@@ -104,7 +75,7 @@ describe('OtpService', () => {
       const findCurrent = jest.fn().mockResolvedValue(stored('123456', { attempts: 5 }));
       const service = serviceWith({ findCurrent, spendAttempt: jest.fn().mockResolvedValue(undefined) });
 
-      const error = await failure(service.check(USER, '123456'));
+      const error = await domainError(service.check(USER, '123456'));
 
       expect(error.code).toBe('TOO_MANY_ATTEMPTS');
       expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
@@ -127,27 +98,27 @@ describe('OtpService', () => {
         .mockResolvedValueOnce(stored('333333', { id: 'code-3' }));
       const service = serviceWith({ findCurrent, spendAttempt: jest.fn().mockResolvedValue(undefined) });
 
-      expect((await failure(service.check(USER, '333333'))).code).toBe('TOO_MANY_ATTEMPTS');
+      expect((await domainError(service.check(USER, '333333'))).code).toBe('TOO_MANY_ATTEMPTS');
     });
 
     it('answers CODE_EXPIRED when the code has expired, without spending an attempt', async () => {
       const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')) });
       clock.current = new Date(NOW.getTime() + 600_000);
 
-      expect((await failure(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
+      expect((await domainError(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
     });
 
     it('answers CODE_EXPIRED when the user has no code at all', async () => {
       const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(undefined) });
 
-      expect((await failure(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
+      expect((await domainError(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
     });
 
     it('does not accept a code issued to another user', async () => {
       const otherUsersCode = { ...stored('123456'), codeHash: serviceWith({}).record('00000000-0000-4000-8000-000000000000', '123456').codeHash };
       const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(otherUsersCode), spendAttempt: jest.fn().mockResolvedValue(1) });
 
-      expect((await failure(service.check(USER, '123456'))).code).toBe('INVALID_CODE');
+      expect((await domainError(service.check(USER, '123456'))).code).toBe('INVALID_CODE');
     });
   });
 

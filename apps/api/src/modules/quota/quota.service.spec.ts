@@ -2,16 +2,7 @@ import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { QuotaRepository } from './quota.repository';
 import { QuotaService, SINGLE_PUT_LIMIT_BYTES } from './quota.service';
-
-function strictMock<T extends object>(name: string, members: Partial<Record<keyof T, unknown>> = {}): jest.Mocked<T> {
-  return new Proxy(members, {
-    get(target, prop) {
-      if (prop in target) return (target as Record<string | symbol, unknown>)[prop];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as unknown as jest.Mocked<T>;
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
 
 function quotaWith(maxFileSizeBytes: number, repository = strictMock<QuotaRepository>('quota')): QuotaService {
   const config = { limits: { maxFileSizeBytes, userQuotaBytes: 1000, globalQuotaBytes: 0, maxFilesPerUser: 7, dailyDownloadLimit: 3 } } as AppConfig;

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import { RateLimit } from './rate-limit.decorator';
 import { RATE_LIMIT_GROUPS } from './rate-limit.groups';
 import { RateLimitGuard } from './rate-limit.guard';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 class Routes {
   @RateLimit('login')
@@ -41,15 +42,6 @@ function guardWith(storage: ThrottlerStorage, rateLimitEnabled = true): RateLimi
   return new RateLimitGuard(new Reflector(), storage, { rateLimitEnabled } as AppConfig);
 }
 
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as DomainError;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('RateLimitGuard', () => {
   let storage: ThrottlerStorageService;
 
@@ -67,7 +59,7 @@ describe('RateLimitGuard', () => {
     }
 
     const headers: Record<string, string> = {};
-    const error = await refusal(guard.canActivate(contextFor('login', { ip: '203.0.113.7' }, headers)));
+    const error = await domainError(guard.canActivate(contextFor('login', { ip: '203.0.113.7' }, headers)));
 
     expect(error).toBeInstanceOf(DomainError);
     expect(error.code).toBe('RATE_LIMITED');
@@ -101,7 +93,7 @@ describe('RateLimitGuard', () => {
       await guard.canActivate(contextFor('login', { ip: `2001:db8:1:2::${i + 1}` }));
     }
 
-    await expect(refusal(guard.canActivate(contextFor('login', { ip: '2001:db8:1:2::ffff' })))).resolves.toBeInstanceOf(DomainError);
+    await expect(domainError(guard.canActivate(contextFor('login', { ip: '2001:db8:1:2::ffff' })))).resolves.toBeInstanceOf(DomainError);
   });
 
   it('applies only the route’s own group: one counter, with that group’s limit and window', async () => {
@@ -122,7 +114,7 @@ describe('RateLimitGuard', () => {
       await guard.canActivate(contextFor('presign', { ip: `203.0.113.${i % 250}`, user: { id: 'user-1' } }));
     }
 
-    await expect(refusal(guard.canActivate(contextFor('presign', { ip: '198.51.100.9', user: { id: 'user-1' } })))).resolves.toBeInstanceOf(DomainError);
+    await expect(domainError(guard.canActivate(contextFor('presign', { ip: '198.51.100.9', user: { id: 'user-1' } })))).resolves.toBeInstanceOf(DomainError);
     await expect(guard.canActivate(contextFor('presign', { ip: '203.0.113.1', user: { id: 'user-2' } }))).resolves.toBe(true);
   });
 

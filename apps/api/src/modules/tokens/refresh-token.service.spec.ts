@@ -1,29 +1,10 @@
-import { Clock } from '../../common/clock';
-import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { AccessTokenService } from './access-token.service';
 import { RefreshTokenRecord, RefreshTokenRepository } from './refresh-token.repository';
 import { REFRESH_IDLE_SECONDS, RefreshTokenService, ROTATION_OVERLAP_SECONDS } from './refresh-token.service';
-
-/** A mock whose every method must be stubbed: an unexpected call fails the test. */
-function strictMock<T extends object>(stubs: { [K in keyof T]?: jest.Mock } = {}): jest.Mocked<T> {
-  return new Proxy(stubs, {
-    get: (target, prop) => {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then') return undefined;
-      throw new Error(`unexpected call to ${String(prop)}`);
-    },
-  }) as jest.Mocked<T>;
-}
-
-class FixedClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-}
+import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { ManualClock } from '../../../../../test/helpers/manual-clock';
+import { domainError } from '../../../../../test/helpers/domain-error';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const DAY = 24 * 3600 * 1000;
@@ -43,26 +24,16 @@ function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
-
 describe('RefreshTokenService', () => {
-  let clock: FixedClock;
-  const accessTokens = strictMock<AccessTokenService>({ issue: jest.fn().mockReturnValue('access-jwt') });
+  let clock: ManualClock;
+  const accessTokens = strictMock<AccessTokenService>('accessTokens', { issue: jest.fn().mockReturnValue('access-jwt') });
 
   beforeEach(() => {
-    clock = new FixedClock(NOW);
+    clock = new ManualClock(NOW);
   });
 
   function serviceWith(repository: Partial<Record<keyof RefreshTokenRepository, jest.Mock>>): RefreshTokenService {
-    return new RefreshTokenService(strictMock<RefreshTokenRepository>(repository), accessTokens, clock, config);
+    return new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', repository), accessTokens, clock, config);
   }
 
   describe('startFamily', () => {
@@ -84,7 +55,7 @@ describe('RefreshTokenService', () => {
     it('caps the idle expiry at the absolute one when REFRESH_TOKEN_TTL_SECONDS is shorter', async () => {
       const createFamily = jest.fn().mockResolvedValue(undefined);
       const shortLived = { ...config, ttl: { ...config.ttl, refreshTokenSeconds: 3600 } } as AppConfig;
-      await new RefreshTokenService(strictMock<RefreshTokenRepository>({ createFamily }), accessTokens, clock, shortLived).startFamily('user-1');
+      await new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', { createFamily }), accessTokens, clock, shortLived).startFamily('user-1');
 
       expect(createFamily.mock.calls[0][0].idleExpiresAt).toEqual(new Date(NOW.getTime() + 3600_000));
     });
@@ -97,7 +68,7 @@ describe('RefreshTokenService', () => {
       const service = serviceWith({ createFamily, findByHash });
       const token = await service.startFamily('user-1');
 
-      await failure(service.refresh(token, false));
+      await domainError(service.refresh(token, false));
 
       expect(findByHash).toHaveBeenCalledWith(createFamily.mock.calls[0][0].tokenHash);
     });
@@ -131,7 +102,7 @@ describe('RefreshTokenService', () => {
 
     it('refuses when the rotation lost a race (the family changed meanwhile)', async () => {
       const service = serviceWith({ findByHash: jest.fn().mockResolvedValue(record()), rotate: jest.fn().mockResolvedValue(false) });
-      expect((await failure(service.refresh('token', true))).code).toBe('INVALID_TOKEN');
+      expect((await domainError(service.refresh('token', true))).code).toBe('INVALID_TOKEN');
     });
 
     it('still serves a token rotated away within the overlap window (a lost response), without touching it', async () => {
@@ -146,7 +117,7 @@ describe('RefreshTokenService', () => {
       const rotatedAt = new Date(NOW.getTime() - (ROTATION_OVERLAP_SECONDS + 1) * 1000);
       const service = serviceWith({ findByHash: jest.fn().mockResolvedValue(record({ rotatedAt })), revokeFamily });
 
-      expect((await failure(service.refresh('token', true))).code).toBe('INVALID_TOKEN');
+      expect((await domainError(service.refresh('token', true))).code).toBe('INVALID_TOKEN');
       expect(revokeFamily).toHaveBeenCalledWith('family-1', NOW);
     });
 
@@ -158,7 +129,7 @@ describe('RefreshTokenService', () => {
       ['past the absolute expiry of its family', record({ family: { expiresAt: NOW, revokedAt: null } })],
       ['of an account no longer verified', record({ user: { ...USER, verified: false } })],
     ])('answers INVALID_TOKEN (401) for a token %s', async (_case, found) => {
-      const error = await failure(serviceWith({ findByHash: jest.fn().mockResolvedValue(found) }).refresh('token', false));
+      const error = await domainError(serviceWith({ findByHash: jest.fn().mockResolvedValue(found) }).refresh('token', false));
       expect(error.code).toBe('INVALID_TOKEN');
       expect(error.status).toBe(401);
     });

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -11,7 +12,10 @@ import { TokenVersionRepository } from './token-version.repository';
   imports: [
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ secret: config.secrets.jwt }),
+      // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM
+      // public key on every verify (and fails, building an exception), which cost ~1.4 ms of CPU
+      // per authenticated request. The bytes are the same (UTF-8 of the secret), so are the tokens.
+      useFactory: (config: AppConfig) => ({ secret: createSecretKey(Buffer.from(config.secrets.jwt, 'utf8')) }),
     }),
   ],
   providers: [AccessTokenService, AccessTokenGuard, TokenVersionRepository, RefreshTokenService, RefreshTokenRepository],
