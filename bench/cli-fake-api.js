@@ -9,15 +9,17 @@ const OWNER = 'usrh-00000000000000000000000000000000';
 
 /**
  * Starts the fake API on a random loopback port.
- * @param {{ sinkUrl: string, meta?: object }} options  `meta`: the answer of GET /files/meta (decrypt runs)
+ * @param {{ sinkUrl?: string, meta?: object, putUrl?: (fileId: string, size: number) => Promise<string>, getUrl?: (fileId: string) => Promise<string> }} options
+ *   `meta`: the answer of GET /files/meta (decrypt runs); `putUrl`/`getUrl`: presigned URLs of real
+ *   storage (e.g. the S3 test server) instead of the sink.
  * @returns {Promise<{ url: string, completed: object[], close(): Promise<void> }>}
  */
-function startFakeApi({ sinkUrl, meta }) {
+function startFakeApi({ sinkUrl, meta, putUrl, getUrl }) {
   const completed = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
       const send = (status, value, headers = {}) => {
         const text = value === undefined ? '' : JSON.stringify(value);
@@ -27,9 +29,10 @@ function startFakeApi({ sinkUrl, meta }) {
       const path = new URL(req.url, 'http://x').pathname;
       if (req.method === 'POST' && path === '/api/files/presign') {
         const fileId = randomUUID();
+        const url = putUrl ? await putUrl(fileId, body.file_size_bytes ?? body.size ?? body.encrypted_size_bytes) : `${sinkUrl}/put/${fileId}`;
         return send(200, {
           file_id: fileId,
-          upload_resource: { url: `${sinkUrl}/put/${fileId}`, method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, expires_at: new Date(Date.now() + 900_000).toISOString() },
+          upload_resource: { url, method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, expires_at: new Date(Date.now() + 900_000).toISOString() },
         });
       }
       if (req.method === 'POST' && path === '/api/files/complete') {
@@ -41,7 +44,7 @@ function startFakeApi({ sinkUrl, meta }) {
       if (download && download[1] === 'meta' && meta) return send(200, meta);
       if (download && download[1] === 'download') {
         if (req.method === 'HEAD') return send(200);
-        return send(303, undefined, { location: `${sinkUrl}/get/${download[2]}` });
+        return send(303, undefined, { location: getUrl ? await getUrl(download[2]) : `${sinkUrl}/get/${download[2]}` });
       }
       send(404, { error: 'not in the fake API', code: 'NOT_FOUND' });
     });

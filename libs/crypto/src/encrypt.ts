@@ -15,6 +15,7 @@ import { keyCommitment } from './commitment';
 import { toAesKey } from './keys';
 import { resultStream, type ResultStream } from './result-stream';
 import { createSha256 } from './sha256';
+import { sealFramesOnWorker, type EncryptPipe } from './worker-encrypt';
 
 /** Frames emitted per output chunk: fewer, larger writes downstream. */
 const FRAMES_PER_OUTPUT_CHUNK = 4;
@@ -24,6 +25,12 @@ export interface EncryptOptions {
   noncePrefix?: Uint8Array;
   /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
   hashInWorker?: boolean;
+  /**
+   * Encrypt and hash on a worker thread; the calling thread only copies the source into a shared
+   * ring and hands on the output. Leaves a core to a consumer that does I/O (an HTTP upload).
+   * Worth it above a few MiB; `hashInWorker` is then irrelevant.
+   */
+  encryptInWorker?: boolean;
 }
 
 export interface EncryptResult {
@@ -37,10 +44,17 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
   readonly noncePrefix: Buffer;
   /** Key commitment (base64) of this blob; known before the first byte is read. */
   readonly commitment: string;
+  /**
+   * Optional: hands back a chunk the consumer no longer needs (e.g. once its socket write has
+   * completed), so later chunks reuse its memory, which stays hot in cache. Only chunks of this
+   * blob are taken, only with `encryptInWorker`; otherwise, and for anything else, it does nothing.
+   */
+  recycle(chunk: Uint8Array): void;
 }
 
 /**
- * Encrypts `src` into a blob (FORMAT.md), yielding blob bytes in chunks of up to four frames.
+ * Encrypts `src` into a blob (FORMAT.md), yielding blob bytes in chunks of up to four frames
+ * (sixteen with `encryptInWorker`).
  * `result` gives the plaintext's SHA-256 and size, computed in the same pass. Chunks of `src` must
  * not be modified after they are yielded.
  */
@@ -48,10 +62,14 @@ export function encrypt(src: AsyncIterable<Uint8Array>, key: Uint8Array, options
   const aesKey = toAesKey(key);
   const noncePrefix = Buffer.from(options.noncePrefix ?? randomBytes(NONCE_PREFIX_SIZE));
   const commitment = keyCommitment(key, noncePrefix);
+  let pipe: EncryptPipe | undefined;
   const stream = resultStream<EncryptResult>((settle) =>
-    sealFrames(src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
+    options.encryptInWorker
+      ? sealFramesOnWorker(src, key, noncePrefix, settle, (started) => (pipe = started))
+      : sealFrames(src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
   );
-  return Object.assign(stream, { noncePrefix, commitment });
+  const recycle = (chunk: Uint8Array): void => pipe?.recycle(chunk);
+  return Object.assign(stream, { noncePrefix, commitment, recycle });
 }
 
 async function* sealFrames(

@@ -1,9 +1,7 @@
-import { createWriteStream, unlinkSync } from 'node:fs';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { decrypt, DecryptionError, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
@@ -41,6 +39,7 @@ export interface DecryptOutcome {
 
 const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
 const WRITE_BUFFER = 1024 * 1024;
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 /**
  * Downloads and decrypts a shared file. The key commitment is checked before any plaintext is
@@ -90,11 +89,9 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
       sha256: expectedHash,
       hashInWorker: meta.encrypted_size_bytes > WORKER_HASH_THRESHOLD,
     });
-    // A write stream batches the 64 KiB frames into large writev() calls.
-    await pipeline(Readable.from(plaintext, { objectMode: false, highWaterMark: 1 }), createWriteStream(temp, { flags: 'r+', highWaterMark: WRITE_BUFFER }));
+    await writePlaintext(plaintext, temp);
     const result = await plaintext.result;
-    ctx.out.debug('decrypted and verified; flushing to disk');
-    await fsyncFile(temp);
+    ctx.out.debug('decrypted and verified');
     progress.stop();
     await placeFile(temp, target.path, request.force);
     forget();
@@ -233,13 +230,72 @@ async function openDownload(url: string) {
   throw httpFailure(download.status, body, Array.isArray(header) ? header[0] : header ?? null, { what: 'download', server: url, nowMs: now });
 }
 
-/** Flushes a written file to disk (fsync on any descriptor of a file flushes the file). */
-async function fsyncFile(path: string): Promise<void> {
+/**
+ * Writes the verified plaintext to `path` and flushes it to disk. Frames are batched into ~1 MiB
+ * writev() calls with one write in flight while the next batch is decrypted, and a flush to disk
+ * (fdatasync) is started every 64 MiB, so the disk writes back while we decrypt instead of all at
+ * the final fsync.
+ */
+async function writePlaintext(plaintext: AsyncIterable<Uint8Array>, path: string): Promise<void> {
   const handle = await open(path, 'r+');
+  let writing: Promise<unknown> = Promise.resolve();
+  let flushing: Promise<unknown> = Promise.resolve();
   try {
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    let position = 0;
+    let unflushed = 0;
+    const flushBatch = async () => {
+      await writing;
+      const buffers = batch;
+      const at = position;
+      writing = writeAll(handle, buffers, at);
+      writing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      position += batchBytes;
+      unflushed += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      if (unflushed >= FLUSH_EVERY) {
+        unflushed = 0;
+        await flushing;
+        const written = writing;
+        flushing = written.then(() => handle.datasync());
+        flushing.catch(() => undefined);
+      }
+    };
+    for await (const chunk of plaintext) {
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BUFFER) await flushBatch();
+    }
+    if (batchBytes > 0) await flushBatch();
+    await writing;
+    await flushing;
     await handle.sync();
   } finally {
+    // Settle what is in flight before closing (errors are already reported above, or irrelevant
+    // because the caller deletes the file).
+    await Promise.allSettled([writing, flushing]);
     await handle.close();
+  }
+}
+
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  let remaining = buffers;
+  let at = position;
+  while (remaining.length > 0) {
+    const { bytesWritten } = await handle.writev(remaining, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const buffer of remaining) {
+      if (skip >= buffer.length) skip -= buffer.length;
+      else {
+        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+      }
+    }
+    remaining = rest;
   }
 }
 

@@ -1,7 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface PutOptions {
   headers: Record<string, string>;
@@ -9,6 +7,8 @@ export interface PutOptions {
   body: AsyncIterable<Uint8Array>;
   /** Called with the size of every chunk handed to the socket. */
   onBytes?: (bytes: number) => void;
+  /** Called with every chunk once the socket has taken it, so its memory can be reused. */
+  release?: (chunk: Uint8Array) => void;
 }
 
 export interface SmallResponse {
@@ -38,16 +38,7 @@ export function putStream(url: string, options: PutOptions): Promise<SmallRespon
     request.once('error', reject);
   });
   response.catch(() => undefined);
-  const onBytes = options.onBytes;
-  const counted = onBytes
-    ? (async function* () {
-        for await (const chunk of options.body) {
-          yield chunk;
-          onBytes(chunk.length);
-        }
-      })()
-    : options.body;
-  const sent = pipeline(Readable.from(counted, { objectMode: false, highWaterMark: 1 }), request);
+  const sent = pump(request, options);
   return sent.then(
     () => response,
     async (error: unknown) => {
@@ -58,6 +49,44 @@ export function putStream(url: string, options: PutOptions): Promise<SmallRespon
       throw error;
     },
   );
+}
+
+/**
+ * Writes every chunk of `body` to the request (≈1 MiB each from the encryptor: few, large writes),
+ * waiting for 'drain' whenever the socket's buffer is full, then ends it. No stream adapter in
+ * between: a chunk costs one write call and one check.
+ */
+async function pump(request: http.ClientRequest, { body, onBytes, release }: PutOptions): Promise<void> {
+  for await (const chunk of body) {
+    const written = request.write(chunk, release && ((error) => error || release(chunk)));
+    if (!written) await drained(request);
+    onBytes?.(chunk.length);
+  }
+  await new Promise<void>((resolve, reject) => {
+    request.once('error', reject);
+    request.end(() => {
+      request.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Resolves on 'drain'; rejects when the request fails or closes first. */
+function drained(request: http.ClientRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () => finish(Object.assign(new Error('the connection closed during the upload'), { code: 'ECONNRESET' }));
+    const finish = (error?: Error) => {
+      request.off('drain', finish);
+      request.off('error', finish);
+      request.off('close', closed);
+      if (error) reject(error);
+      else resolve();
+    };
+    if (request.destroyed) return closed();
+    request.once('drain', finish);
+    request.once('error', finish);
+    request.once('close', closed);
+  });
 }
 
 /**

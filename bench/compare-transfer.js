@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// Issue 6 items 1–2 (and issue 5's CLI bench): encrypt-and-upload and download-and-decrypt of
+// random files, Coffer against the tools people use instead, to the same local storage, in paired
+// runs (every round runs every case, order rotated), reported as medians, min–max and ratios.
+//
+//   upload:   coffer upload  |  rclone copy → crypt remote  |  tee >(openssl dgst -sha256) | age -r R | curl -T -  |  curl -T (plaintext, ceiling)
+//   download: coffer decrypt |  rclone copy ← crypt remote  |  curl | age -d  |  curl (plaintext, ceiling)
+//   targets:  s3   — @20minutes/s3rver in its own process, presigned URLs from the AWS SDK (behind a
+//                    stand-in for the Coffer API, bench/cli-fake-api.js); rclone uses its s3 backend
+//             sink — bench/http-sink.js (reads and discards; serves one file for GET): isolates the
+//                    clients. rclone has no sink: its row there is crypt over a local tmpfs remote.
+//
+//   npx tsc -b && node bench/compare-transfer.js [--sizes 256,1024] [--runs 5] [--targets s3,sink]
+//        [--dir /tmp/coffer-bench] [--rss-4g] [--quick]
+// Writes bench/out/compare-transfer.json. Downloads are written to /dev/shm (tmpfs) for every tool,
+// so the disk is out of the comparison (coffer decrypt's final fsync is then nearly free).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } = require('@aws-sdk/client-s3');
+const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
+const C = require('./lib/common');
+const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
+
+const quick = C.flag('quick', false) === true;
+const sizesMiB = String(C.flag('sizes', quick ? '64' : '256,1024')).split(',').map(Number);
+const runs = Number(C.flag('runs', quick ? 3 : 5));
+const targets = String(C.flag('targets', 's3,sink')).split(',');
+const workDir = String(C.flag('dir', '/tmp/coffer-bench'));
+const rss4g = C.flag('rss-4g', false) === true || (!quick && C.flag('no-rss-4g', false) !== true);
+const shm = '/dev/shm/coffer-bench-out';
+const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
+const SINK = join(__dirname, 'http-sink.js');
+const VAULT_PASSWORD = 'bench vault password';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const sh = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+async function main() {
+  C.ensureTools(['/usr/bin/time', 'curl', 'openssl', 'age', 'age-keygen', 'rclone']);
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(shm, { recursive: true });
+  const report = { machine: C.machine(), sizes_mib: sizesMiB, runs, targets, quick, upload: {}, download: {}, rss: {} };
+
+  // age identity, rclone config (env only, no rclone.conf), Coffer state.
+  const ageKey = join(workDir, 'age.key');
+  rmSync(ageKey, { force: true });
+  execFileSync('age-keygen', ['-o', ageKey], { stdio: 'ignore' });
+  const recipient = execFileSync('age-keygen', ['-y', ageKey]).toString().trim();
+  const ageOverhead = execFileSync('age', ['-r', recipient], { input: Buffer.alloc(0) }).length - 16; // header + nonce
+  const ageSize = (p) => ageOverhead + p + 16 * Math.max(1, Math.ceil(p / 65536));
+  const home = join(workDir, 'coffer-home');
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+
+  const s3dir = join(workDir, 's3rver');
+  rmSync(s3dir, { recursive: true, force: true });
+  mkdirSync(s3dir, { recursive: true });
+  const s3 = await C.startServer(join(__dirname, 's3rver-server.js'), { S3RVER_DIR: s3dir });
+  const client = new S3Client({
+    endpoint: s3.url, region: 'us-east-1', forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  // s3rver refuses bucket-level paths ending in "/" (see shared/STACK.md); bench-only workaround.
+  client.middlewareStack.add((next) => async (args) => {
+    if (typeof args.request.path === 'string' && /^\/[^/]+\/$/.test(args.request.path)) args.request.path = args.request.path.slice(0, -1);
+    return next(args);
+  }, { step: 'build', name: 'benchBucketSlash' });
+  const presignPut = (key, size) => getSignedUrl(client, new PutObjectCommand({ Bucket: 'bench', Key: key, ContentLength: size }), { expiresIn: 7200 });
+  const presignGet = (key) => getSignedUrl(client, new GetObjectCommand({ Bucket: 'bench', Key: key }), { expiresIn: 7200 });
+  const keep = new Set();
+  const cleanS3 = async () => {
+    const list = await client.send(new ListObjectsV2Command({ Bucket: 'bench' }));
+    for (const o of list.Contents ?? []) if (!keep.has(o.Key)) await client.send(new DeleteObjectCommand({ Bucket: 'bench', Key: o.Key }));
+  };
+  const rcloneEnv = {
+    RCLONE_CONFIG_S3R_TYPE: 's3', RCLONE_CONFIG_S3R_PROVIDER: 'Other', RCLONE_CONFIG_S3R_ENDPOINT: s3.url,
+    RCLONE_CONFIG_S3R_ACCESS_KEY_ID: 'S3RVER', RCLONE_CONFIG_S3R_SECRET_ACCESS_KEY: 'S3RVER', RCLONE_CONFIG_S3R_REGION: 'us-east-1',
+    RCLONE_CONFIG_S3R_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG_S3R_NO_CHECK_BUCKET: 'true',
+    RCLONE_CONFIG_CR_TYPE: 'crypt', RCLONE_CONFIG_CR_REMOTE: 's3r:bench/rclone',
+    RCLONE_CONFIG_CR_PASSWORD: execFileSync('rclone', ['obscure', 'bench crypt password']).toString().trim(),
+    RCLONE_CONFIG_CRL_TYPE: 'crypt', RCLONE_CONFIG_CRL_REMOTE: join(shm, 'rclone-local'),
+    RCLONE_CONFIG_CRL_PASSWORD: execFileSync('rclone', ['obscure', 'bench crypt password']).toString().trim(),
+    RCLONE_CONFIG: '/dev/null',
+  };
+  // rclone's S3 backend trips on this machine's AWS_CA_BUNDLE.
+  const rclone = (args) => C.timed('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', ...args], { env: rcloneEnv });
+
+  const servers = [s3];
+  try {
+    for (const sizeMiB of sizesMiB) {
+      const size = sizeMiB * C.MIB;
+      const file = C.ensureRandomFile(workDir, size);
+      const name = `random-${sizeMiB}mib.bin`;
+      report.upload[sizeMiB] = {};
+      report.download[sizeMiB] = {};
+
+      // ---------- upload ----------
+      for (const target of targets) {
+        console.error(`upload ${sizeMiB} MiB → ${target}`);
+        let sink;
+        if (target === 'sink') {
+          sink = await C.startServer(SINK, { SINK_GET_FILE: '' });
+          servers.push(sink);
+        }
+        const api = await startFakeApi(target === 'sink' ? { sinkUrl: sink.url } : { putUrl: (id, n) => presignPut(`coffer/${id}`, n) });
+        writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+        const cofferEnv = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD };
+        const url = async (kind, n) => (target === 'sink' ? `${sink.url}/put/${kind}` : presignPut(`${kind}/${name}`, n));
+        const after = target === 's3' ? cleanS3 : async () => rmSync(join(shm, 'rclone-local'), { recursive: true, force: true });
+        await C.timed(process.execPath, [CLI, 'upload', file], { env: cofferEnv }); // warm-up: creates the vault, fills the page cache
+        await after();
+        const cases = [
+          { name: 'coffer upload', run: () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: cofferEnv }), after },
+          target === 's3'
+            ? { name: 'rclone crypt', note: 'rclone copy to a crypt remote over the s3 remote', run: () => rclone(['copy', file, 'cr:']), after }
+            : { name: 'rclone crypt', note: 'rclone copy to a crypt remote over a local tmpfs directory (no HTTP: rclone has no sink)', run: () => rclone(['copy', file, 'crl:']), after },
+          { name: 'age pipeline', note: "tee >(openssl dgst -sha256) | age -r R | curl -T - with the computed Content-Length (streamed, no temp file)", run: async () =>
+            C.timedShell(`tee >(openssl dgst -sha256 >/dev/null) < ${sh(file)} | age -r ${recipient} | curl -sS -f -T - -H 'Transfer-Encoding:' -H 'Content-Length: ${ageSize(size)}' -o /dev/null ${sh(await url('age', ageSize(size)))}`), after },
+          { name: 'curl -T (plaintext)', note: 'ceiling: no encryption', run: async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await url('curl', size)]), after },
+        ];
+        const results = await C.paired(cases, runs, size);
+        const [coffer, rc, age, curl] = results;
+        report.upload[sizeMiB][target] = { cases: results, ratios: [C.ratio(coffer, rc), C.ratio(coffer, age), C.ratio(coffer, curl)] };
+        await api.close();
+        if (sink) await sink.stop();
+      }
+
+      // ---------- download ----------
+      console.error(`preparing downloads of ${sizeMiB} MiB…`);
+      const { encrypt, randomDek } = require(join(C.ROOT, 'libs/crypto/dist/index.js'));
+      const dek = randomDek();
+      const blobPath = join(workDir, `${name}.coffer`);
+      const blob = encrypt(createReadStream(file, { highWaterMark: C.MIB }), dek, { encryptInWorker: true });
+      await pipeline(Readable.from(blob), createWriteStream(blobPath));
+      const { sha256 } = await blob.result;
+      const agePath = join(workDir, `${name}.age`);
+      execFileSync('age', ['-r', recipient, '-o', agePath, file]);
+      const meta = { file_name: name, key_management_mode: 'vault', passphrase_salt: '', kdf_params: null, key_commitment: blob.commitment, encrypted_size_bytes: statSync(blobPath).size, plaintext_hash: sha256 };
+      const out = (f) => join(shm, f);
+      const clearOut = async () => {
+        for (const f of ['coffer.bin', 'age.bin', 'curl.bin']) rmSync(out(f), { force: true });
+        rmSync(out('rclone'), { recursive: true, force: true });
+      };
+      for (const target of targets) {
+        console.error(`download ${sizeMiB} MiB ← ${target}`);
+        let api;
+        const started = [];
+        let ageUrl, curlUrl;
+        if (target === 's3') {
+          keep.clear();
+          await cleanS3();
+          for (const [key, path] of [[`coffer/${name}`, blobPath], [`age/${name}`, agePath], [`plain/${name}`, file]]) {
+            execFileSync('curl', ['-sS', '-f', '-T', path, '-o', '/dev/null', await presignPut(key, statSync(path).size)]);
+            keep.add(key);
+          }
+          await rclone(['copy', file, 'cr:']);
+          (await client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: 'rclone/' }))).Contents.forEach((o) => keep.add(o.Key));
+          api = await startFakeApi({ meta, getUrl: () => presignGet(`coffer/${name}`) });
+          ageUrl = () => presignGet(`age/${name}`);
+          curlUrl = () => presignGet(`plain/${name}`);
+        } else {
+          const sinks = {};
+          for (const [k, path] of [['coffer', blobPath], ['age', agePath], ['plain', file]]) {
+            sinks[k] = await C.startServer(SINK, { SINK_GET_FILE: path });
+            started.push(sinks[k]);
+          }
+          api = await startFakeApi({ sinkUrl: sinks.coffer.url, meta });
+          ageUrl = async () => `${sinks.age.url}/get/x`;
+          curlUrl = async () => `${sinks.plain.url}/get/x`;
+          await rclone(['copy', file, 'crl:']);
+        }
+        const link = `${api.url}/files/download/${api.owner}/00000000-0000-4000-8000-000000000000`;
+        const cases = [
+          { name: 'coffer decrypt', note: 'download, verify commitment + frames + SHA-256, write, fsync, rename', run: () => C.timed(process.execPath, [CLI, 'decrypt', link, out('coffer.bin'), '--key', dek.toString('base64'), '--force', '--json'], { env: { COFFER_HOME: home } }), after: clearOut },
+          target === 's3'
+            ? { name: 'rclone crypt', note: 'rclone copy back from the crypt remote over s3', run: () => rclone(['copy', `cr:${name}`, out('rclone')]), after: clearOut }
+            : { name: 'rclone crypt', note: 'rclone copy back from crypt over a local tmpfs directory (no HTTP)', run: () => rclone(['copy', `crl:${name}`, out('rclone')]), after: clearOut },
+          { name: 'curl | age -d', run: async () => C.timedShell(`curl -sS -f ${sh(await ageUrl())} | age -d -i ${sh(ageKey)} > ${sh(out('age.bin'))}`), after: clearOut },
+          { name: 'curl (plaintext)', note: 'ceiling: no decryption', run: async () => C.timed('curl', ['-sS', '-f', '-o', out('curl.bin'), await curlUrl()]), after: clearOut },
+        ];
+        const results = await C.paired(cases, runs, size);
+        const [coffer, rc, age, curl] = results;
+        report.download[sizeMiB][target] = { cases: results, ratios: [C.ratio(coffer, rc), C.ratio(coffer, age), C.ratio(coffer, curl)] };
+        await api.close();
+        for (const s of started) await s.stop();
+        rmSync(join(shm, 'rclone-local'), { recursive: true, force: true });
+      }
+      keep.clear();
+      await cleanS3();
+      rmSync(blobPath, { force: true });
+      rmSync(agePath, { force: true });
+      C.writeResult('compare-transfer', report); // partial results survive an interrupted run
+    }
+
+    if (rss4g) {
+      // Peak memory must not grow with the file: one coffer upload and decrypt of 4 GiB via the sink.
+      const size = 4096 * C.MIB;
+      const file = C.ensureRandomFile(workDir, size);
+      console.error('peak RSS at 4 GiB…');
+      const sink = await C.startServer(SINK, { SINK_GET_FILE: '' });
+      servers.push(sink);
+      const api = await startFakeApi({ sinkUrl: sink.url });
+      writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+      const up = await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD } });
+      report.rss['4096'] = { upload: { seconds: up.seconds, MBps: +(size / 1e6 / up.seconds).toFixed(0), cpu_s: +up.cpu.toFixed(2), rss_MiB: +up.rssMiB.toFixed(1) } };
+      await api.close();
+      await sink.stop();
+      rmSync(file, { force: true });
+    }
+  } finally {
+    client.destroy();
+    for (const s of servers) await s.stop().catch(() => undefined);
+    rmSync(shm, { recursive: true, force: true });
+  }
+  for (const sizeMiB of sizesMiB) {
+    const up = report.upload[sizeMiB]?.sink?.cases.find((c) => c.name === 'coffer upload');
+    const down = report.download[sizeMiB]?.sink?.cases.find((c) => c.name === 'coffer decrypt');
+    report.rss[sizeMiB] = { upload_rss_MiB: up?.rss_MiB_max, decrypt_rss_MiB: down?.rss_MiB_max };
+  }
+  C.writeResult('compare-transfer', report);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

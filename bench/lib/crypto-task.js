@@ -1,0 +1,64 @@
+'use strict';
+// One crypto job per process, for bench/crypto-only.js: node crypto-task.js <mode> <input> [output]
+const { createCipheriv, createHash, randomBytes } = require('node:crypto');
+const { createReadStream, createWriteStream } = require('node:fs');
+const { open } = require('node:fs/promises');
+const { join } = require('node:path');
+const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const { decrypt, encrypt } = require(join(__dirname, '..', '..', 'libs/crypto/dist/index.js'));
+
+const KEY = Buffer.alloc(32, 7);
+const [mode, input, output] = process.argv.slice(2);
+const MIB = 1024 * 1024;
+
+async function* reuse(path) {
+  // Like the CLI: 1 MiB reads into two reused buffers (valid because the consumer copies).
+  const handle = await open(path);
+  const buffers = [Buffer.allocUnsafe(MIB), Buffer.allocUnsafe(MIB)];
+  try {
+    for (let i = 0; ; i++) {
+      const { bytesRead } = await handle.read(buffers[i % 2], 0, MIB, null);
+      if (bytesRead === 0) return;
+      yield buffers[i % 2].subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function main() {
+  if (mode === 'make-blob') {
+    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { encryptInWorker: true });
+    await pipeline(Readable.from(blob), createWriteStream(output));
+  } else if (mode === 'encrypt-worker') {
+    const blob = encrypt(reuse(input), KEY, { encryptInWorker: true });
+    for await (const chunk of blob) blob.recycle(chunk);
+    await blob.result;
+  } else if (mode === 'encrypt-inline') {
+    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { hashInWorker: true });
+    for await (const _ of blob);
+    await blob.result;
+  } else if (mode === 'decrypt') {
+    const stream = decrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { hashInWorker: true });
+    for await (const _ of stream);
+    await stream.result;
+  } else if (mode === 'raw-gcm' || mode === 'raw-gcm-sha') {
+    const sha = createHash('sha256');
+    for await (const piece of reuse(input)) {
+      for (let o = 0; o < piece.length; o += 65536) {
+        const chunk = piece.subarray(o, o + 65536);
+        const c = createCipheriv('aes-256-gcm', KEY, randomBytes(12));
+        c.update(chunk);
+        c.final();
+        c.getAuthTag();
+        if (mode === 'raw-gcm-sha') sha.update(chunk);
+      }
+    }
+    sha.digest();
+  } else throw new Error(`unknown mode ${mode}`);
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

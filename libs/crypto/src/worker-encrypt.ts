@@ -1,0 +1,345 @@
+import { Worker } from 'node:worker_threads';
+import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
+
+/** Input ring: slots of 16 chunks, filled by the main thread, encrypted and hashed by the worker. */
+const IN_SLOTS = 4;
+const IN_SLOT_SIZE = 16 * CHUNK_SIZE;
+/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the worker, copied out by the main thread. */
+const OUT_FRAMES = 16;
+const OUT_SLOTS = 4;
+const OUT_SLOT_SIZE = OUT_FRAMES * MAX_FRAME_SIZE;
+
+// Control words in shared memory. The main thread publishes input slots (PUBLISHED, CLOSED at the
+// end) and counts the output slots it has copied out (TAKEN); the worker counts the input slots it
+// has finished (CONSUMED) and the output slots it has filled (PRODUCED). Whatever the worker may wait for also bumps SIGNAL, the one word it sleeps
+// on; SLEEPING tells the main thread whether a wake-up is needed at all.
+const SIGNAL = 0;
+const PUBLISHED = 1;
+const CONSUMED = 2;
+const CLOSED = 3;
+const SLEEPING = 4;
+const TAKEN = 5;
+const PRODUCED = 6;
+/** Set by the main thread while it waits: the worker notifies only then (a notify is not free). */
+const MAIN_WAITING = 7;
+const CONTROL_WORDS = 8;
+
+/**
+ * Plain JavaScript evaluated in the worker (so the same code runs from the compiled library and
+ * from the TypeScript sources under jest). It seals every frame of the blob and hashes the
+ * plaintext into the output ring. (Transferring fresh output buffers with postMessage instead cost
+ * the worker more than the main thread's copy out of the ring.)
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { createCipheriv, createHash, createSecretKey } = require('node:crypto');
+const { input, lengths, output, outLengths, control, key, prefix } = workerData;
+const state = new Int32Array(control);
+const sizes = new Int32Array(lengths);
+const bytes = new Uint8Array(input);
+const aesKey = createSecretKey(Buffer.from(key));
+const hash = createHash('sha256');
+const nonce = Buffer.alloc(${NONCE_SIZE});
+nonce.set(new Uint8Array(prefix), 0);
+const outBytes = Buffer.from(output);
+const outSizes = new Int32Array(outLengths);
+
+function waitUntil(ready) {
+  for (;;) {
+    const signal = Atomics.load(state, ${SIGNAL});
+    if (ready()) return;
+    Atomics.store(state, ${SLEEPING}, 1);
+    Atomics.wait(state, ${SIGNAL}, signal);
+    Atomics.store(state, ${SLEEPING}, 0);
+  }
+}
+
+let produced = 0;
+let out;
+let outLength = 0;
+let counter = 0;
+let plaintextSize = 0;
+
+function nextOutSlot() {
+  waitUntil(() => produced - Atomics.load(state, ${TAKEN}) < ${OUT_SLOTS});
+  const base = (produced % ${OUT_SLOTS}) * ${OUT_SLOT_SIZE};
+  out = outBytes.subarray(base, base + ${OUT_SLOT_SIZE});
+  outLength = 0;
+}
+
+function post(last) {
+  // The last slot's length is stored as -1 - length.
+  outSizes[produced % ${OUT_SLOTS}] = last ? -1 - outLength : outLength;
+  // The result travels by message, sent before the last slot is published.
+  if (last) parentPort.postMessage({ sha256: hash.digest('hex'), plaintextSize });
+  Atomics.store(state, ${PRODUCED}, ++produced);
+  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${PRODUCED});
+  if (!last) nextOutSlot();
+}
+
+nextOutSlot();
+function seal(chunk, last) {
+  if (counter === ${MAX_FRAMES}) throw new RangeError('plaintext is too large for one blob');
+  nonce.writeUInt32BE(counter++, 7);
+  nonce[11] = last ? 1 : 0;
+  const cipher = createCipheriv('aes-256-gcm', aesKey, nonce);
+  const ciphertext = cipher.update(chunk);
+  cipher.final();
+  out.set(nonce, outLength);
+  out.writeUInt32BE(ciphertext.length + ${TAG_SIZE}, outLength + ${NONCE_SIZE});
+  out.set(ciphertext, outLength + ${NONCE_SIZE + 4});
+  out.set(cipher.getAuthTag(), outLength + ${NONCE_SIZE + 4} + ciphertext.length);
+  outLength += ${NONCE_SIZE + 4 + TAG_SIZE} + ciphertext.length;
+  hash.update(chunk);
+  plaintextSize += chunk.length;
+  if (last) post(true);
+  else if (outLength + ${MAX_FRAME_SIZE} > ${OUT_SLOT_SIZE}) post(false);
+}
+
+for (let slot = 0; ; slot++) {
+  waitUntil(() => Atomics.load(state, ${PUBLISHED}) > slot || Atomics.load(state, ${CLOSED}) === 1);
+  if (Atomics.load(state, ${PUBLISHED}) <= slot) {
+    // Closed with nothing left: only an empty plaintext gets here before its final frame.
+    if (counter === 0) seal(new Uint8Array(0), true);
+    break;
+  }
+  const base = (slot % ${IN_SLOTS}) * ${IN_SLOT_SIZE};
+  const length = sizes[slot % ${IN_SLOTS}];
+  let done = false;
+  for (let offset = 0; offset < length; offset += ${CHUNK_SIZE}) {
+    const size = Math.min(${CHUNK_SIZE}, length - offset);
+    let last = size < ${CHUNK_SIZE};
+    if (!last && offset + size === length) {
+      // The flag is part of the nonce: a full chunk at the end of a slot waits to know whether more follows.
+      waitUntil(() => Atomics.load(state, ${PUBLISHED}) > slot + 1 || Atomics.load(state, ${CLOSED}) === 1);
+      last = Atomics.load(state, ${PUBLISHED}) === slot + 1;
+    }
+    seal(bytes.subarray(base + offset, base + offset + size), last);
+    if (last) done = true;
+  }
+  Atomics.store(state, ${CONSUMED}, slot + 1);
+  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${CONSUMED});
+  if (done) break;
+}
+`;
+
+// Node 20 has Atomics.waitAsync, but TypeScript declares it only from the ES2024 lib on.
+type WaitAsync = (
+  array: Int32Array<SharedArrayBuffer>,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+export interface SealedOnWorker {
+  sha256: string;
+  plaintextSize: number;
+}
+
+/**
+ * AES-GCM and SHA-256 of a whole blob on a worker thread. The main thread only copies the source
+ * into a shared ring (one memcpy) and hands on the output chunks, so a consumer that does I/O on
+ * the main thread (an HTTP upload) has a core of its own. Same bytes as the inline path.
+ */
+export async function* sealFramesOnWorker(
+  src: AsyncIterable<Uint8Array>,
+  key: Uint8Array,
+  noncePrefix: Buffer,
+  settle: (result: SealedOnWorker) => void,
+  onStart: (pipe: EncryptPipe) => void,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  // Started on the first read, so a stream that is never read starts no thread.
+  const pipe = new EncryptPipe(key, noncePrefix);
+  onStart(pipe);
+  const feeding = pipe.feed(src);
+  feeding.catch(() => undefined);
+  try {
+    for (;;) {
+      const { chunk, last } = await pipe.nextOutput(feeding);
+      if (last) {
+        settle(await pipe.result);
+        yield chunk;
+        return;
+      }
+      yield chunk;
+    }
+  } finally {
+    pipe.dispose();
+  }
+}
+
+export class EncryptPipe {
+  private readonly input = new SharedArrayBuffer(IN_SLOTS * IN_SLOT_SIZE);
+  private readonly bytes = new Uint8Array(this.input);
+  private readonly lengths = new Int32Array(new SharedArrayBuffer(IN_SLOTS * 4));
+  private readonly output = new SharedArrayBuffer(OUT_SLOTS * OUT_SLOT_SIZE);
+  private readonly outBytes = new Uint8Array(this.output);
+  private readonly outLengths = new Int32Array(new SharedArrayBuffer(OUT_SLOTS * 4));
+  private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly worker: Worker;
+  /** The worker's final message: hash and size of the plaintext. */
+  readonly result: Promise<SealedOnWorker>;
+  /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
+  private readonly failed: Promise<never>;
+  private published = 0;
+  private taken = 0;
+  private stopped = false;
+  private finished = false;
+  private waiting = 0;
+  /** Output buffers handed out (reusable once given back) and the ones given back. */
+  private readonly issued = new WeakSet<ArrayBufferLike>();
+  private readonly spare: Buffer[] = [];
+
+  constructor(key: Uint8Array, noncePrefix: Buffer) {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        input: this.input,
+        lengths: this.lengths.buffer,
+        output: this.output,
+        outLengths: this.outLengths.buffer,
+        control: this.state.buffer,
+        key: Uint8Array.from(key),
+        prefix: Uint8Array.from(noncePrefix),
+      },
+    });
+    this.worker.unref();
+    this.result = new Promise<SealedOnWorker>((resolve) =>
+      this.worker.once('message', (message: SealedOnWorker) => {
+        this.finished = true;
+        resolve(message);
+      }),
+    );
+    this.failed = new Promise((_resolve, reject) => {
+      this.worker.once('error', reject);
+      // Messages posted before the worker ended are delivered before 'exit'.
+      this.worker.once('exit', () => {
+        if (!this.finished) reject(new Error('the encryption worker exited'));
+      });
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  /** Copies the source into the input ring; rejects with the source's error. */
+  async feed(src: AsyncIterable<Uint8Array>): Promise<void> {
+    const iterator = src[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      let filled = 0;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        const data = next.value;
+        for (let offset = 0; offset < data.length; ) {
+          if (filled === 0) await this.waitForFreeSlot();
+          if (this.stopped) return;
+          const size = Math.min(data.length - offset, IN_SLOT_SIZE - filled);
+          this.bytes.set(data.subarray(offset, offset + size), (this.published % IN_SLOTS) * IN_SLOT_SIZE + filled);
+          filled += size;
+          offset += size;
+          if (filled === IN_SLOT_SIZE) {
+            this.publish(filled);
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) this.publish(filled);
+      Atomics.store(this.state, CLOSED, 1);
+      this.signal();
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+
+  /** The next output chunk, copied out of the ring; rejects when the worker or the source failed. */
+  async nextOutput(feeding: Promise<void>): Promise<{ chunk: Buffer; last: boolean }> {
+    let produced = Atomics.load(this.state, PRODUCED);
+    if (produced === this.taken) {
+      const failedFeeding = feeding.then(() => new Promise<never>(() => undefined));
+      await this.whileReferenced(async () => {
+        while (produced === this.taken) {
+          Atomics.store(this.state, MAIN_WAITING, 1);
+          const wait = waitAsync(this.state, PRODUCED, produced);
+          if (wait.async) await Promise.race([wait.value, this.failed, failedFeeding]);
+          produced = Atomics.load(this.state, PRODUCED);
+        }
+      });
+    }
+    const slot = this.taken % OUT_SLOTS;
+    const stored = this.outLengths[slot];
+    const last = stored < 0;
+    const length = last ? -1 - stored : stored;
+    const buffer = this.spare.pop() ?? this.newOutputBuffer();
+    this.issued.add(buffer.buffer);
+    const chunk = buffer.subarray(0, length);
+    chunk.set(this.outBytes.subarray(slot * OUT_SLOT_SIZE, slot * OUT_SLOT_SIZE + length));
+    Atomics.store(this.state, TAKEN, ++this.taken);
+    this.signal();
+    if (last) await this.whileReferenced(() => Promise.race([this.result, this.failed]));
+    return { chunk, last };
+  }
+
+  /** Takes back an output chunk the consumer is done with, to reuse its memory (kept hot in cache). */
+  recycle(chunk: Uint8Array): void {
+    const buffer = chunk.buffer;
+    if (this.stopped || !this.issued.has(buffer) || this.spare.length >= OUT_SLOTS) return;
+    this.issued.delete(buffer);
+    this.spare.push(Buffer.from(buffer, 0, OUT_SLOT_SIZE));
+  }
+
+  private newOutputBuffer(): Buffer {
+    const buffer = Buffer.allocUnsafeSlow(OUT_SLOT_SIZE);
+    this.issued.add(buffer.buffer);
+    return buffer;
+  }
+
+  dispose(): void {
+    this.stopped = true;
+    this.worker.removeAllListeners();
+    void this.worker.terminate();
+  }
+
+  private publish(length: number): void {
+    this.lengths[this.published % IN_SLOTS] = length;
+    Atomics.store(this.state, PUBLISHED, ++this.published);
+    this.signal();
+  }
+
+  private signal(): void {
+    Atomics.add(this.state, SIGNAL, 1);
+    if (Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
+  }
+
+  private async waitForFreeSlot(): Promise<void> {
+    let consumed = Atomics.load(this.state, CONSUMED);
+    if (this.published - consumed < IN_SLOTS) return;
+    await this.whileReferenced(async () => {
+      while (this.published - consumed >= IN_SLOTS && !this.stopped) {
+        Atomics.store(this.state, MAIN_WAITING, 1);
+        const wait = waitAsync(this.state, CONSUMED, consumed);
+        if (wait.async) await Promise.race([wait.value, this.failed]);
+        consumed = Atomics.load(this.state, CONSUMED);
+      }
+    });
+  }
+
+  /**
+   * The worker is unreferenced except while we wait for it (an abandoned stream must not keep the
+   * process alive); two waits can overlap (feeding and output), hence the count.
+   */
+  private async whileReferenced<T>(wait: () => Promise<T>): Promise<T> {
+    if (this.waiting++ === 0) this.worker.ref();
+    try {
+      return await wait();
+    } finally {
+      if (--this.waiting === 0) {
+        this.worker.unref();
+        Atomics.store(this.state, MAIN_WAITING, 0);
+      }
+    }
+  }
+}
