@@ -4,140 +4,45 @@
 // on a fresh database of a real PostgreSQL, seeds the files with SQL, then times sequential
 // requests from this process.
 //
-//   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres node bench/presign-scale.js \
-//     [--files 10,10000] [--requests 200] [--warmup 20]
-const { spawn } = require('node:child_process');
-const { createHmac, randomBytes, randomUUID } = require('node:crypto');
-const fs = require('node:fs');
-const net = require('node:net');
+//   npx tsc -b
+//   flock /tmp/coffer-bench.lock node bench/presign-scale.js [--quick] [--files 10,10000,100000] \
+//     [--requests 200] [--warmup 20] [--strict]
+//
+// DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/postgres (a scratch database
+// coffer_bench_<random> is created and dropped). Each user's files are seeded with SQL; the access
+// tokens are minted with the server's JWT secret exactly as the server issues them. Requests are
+// sequential and interleaved in blocks of 10 across the users, so drift on a shared machine hits
+// every size alike. Prints median/p95/max per size and operation and the ratio of the largest size
+// to the smallest, and writes bench/out/presign-scale.json. Exit status 1 when the script fails;
+// with --strict also when presign's median at the largest size is over 1.5× that at the smallest.
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const { Client } = require('pg');
+const { randomBytes } = require('node:crypto');
+const h = require('./api-harness');
 
 const { values } = parseArgs({
   options: {
-    files: { type: 'string', default: '10,10000' },
-    requests: { type: 'string', default: '200' },
-    warmup: { type: 'string', default: '20' },
+    quick: { type: 'boolean', default: false },
+    files: { type: 'string', default: '10,10000,100000' },
+    requests: { type: 'string' },
+    warmup: { type: 'string' },
+    strict: { type: 'boolean', default: false },
   },
 });
 const FILE_COUNTS = values.files.split(',').map(Number);
-const REQUESTS = Number(values.requests);
-const WARMUP = Number(values.warmup);
+const REQUESTS = Number(values.requests ?? (values.quick ? 50 : 200));
+const WARMUP = Number(values.warmup ?? (values.quick ? 10 : 20));
 const BLOB_BYTES = 1024;
+const TARGET = 1.5;
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error('presign-scale: set DATABASE_URL to a PostgreSQL server (a scratch database is created and dropped)');
-  process.exit(2);
-}
-const mainJs = path.join(__dirname, '../apps/api/dist/main.js');
-if (!fs.existsSync(mainJs)) {
-  console.error('presign-scale: build first (npm run build)');
-  process.exit(2);
-}
-
-const secrets = {
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  USER_ID_HASH_SECRET: randomBytes(32).toString('hex'),
-  OTP_SECRET: randomBytes(32).toString('hex'),
-  REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
-};
-
-function withDatabase(url, name) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function admin(sql) {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** An access token exactly as AccessTokenService issues it (HS256, issuer "coffer"). */
-function accessToken(userId) {
-  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const iat = Math.floor(Date.now() / 1000);
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: userId, ver: 0, iat, exp: iat + 3600, iss: 'coffer' })}`;
-  return `${body}.${createHmac('sha256', secrets.JWT_SECRET).update(body).digest('base64url')}`;
-}
-
-function ownerPrefix(userId) {
-  return `usrh-${createHmac('sha256', secrets.USER_ID_HASH_SECRET).update(userId).digest('hex').slice(0, 32)}`;
-}
+h.requireBuild('presign-scale');
+let scratch;
 
 async function seedUser(db, fileCount) {
-  const id = randomUUID();
-  await db.query(
-    `INSERT INTO users (id, email, password_hash, verified_at, used_bytes, file_count, updated_at)
-     VALUES ($1, $2, 'bench', now(), $3, $4, now())`,
-    [id, `${id}@bench.example`, fileCount * BLOB_BYTES, fileCount],
-  );
-  // Uploaded files spread over the past year, as a long-lived account would have.
-  await db.query(
-    `INSERT INTO files (id, user_id, file_name, mime_type, status, object_key, declared_size, reserved_bytes,
-                        encrypted_size_bytes, plaintext_size_bytes, key_management_mode, upload_expires_at,
-                        completed_at, size_verified_at, created_at, updated_at)
-     SELECT s.id, $1, 'seed-' || s.g || '.bin', 'application/octet-stream', 'uploaded', $2 || '/' || s.id, $3::bigint, $3::bigint,
-            $3::bigint, $3::bigint - 32, 'vault', s.at + interval '15 minutes', s.at, s.at + interval '2 hours', s.at, s.at
-     FROM (SELECT gen_random_uuid() AS id, g, now() - (g || ' minutes')::interval * 50 AS at FROM generate_series(1, $4::int) g) s`,
-    [id, ownerPrefix(id), BLOB_BYTES, fileCount],
-  );
-  await db.query('UPDATE storage_usage SET used_bytes = used_bytes + $1 WHERE id = 1', [fileCount * BLOB_BYTES]);
-  return { id, fileCount, auth: { Authorization: `Bearer ${accessToken(id)}` } };
-}
-
-async function startServer(dbUrl, dataDir) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [mainJs], {
-    env: {
-      ...process.env,
-      ...secrets,
-      APP_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: dbUrl,
-      DATA_DIR: dataDir,
-      STORAGE_DRIVER: 'fs',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_ENABLED: 'false',
-      MAX_FILES_PER_USER: '1000000',
-      USER_QUOTA_BYTES: String(10 ** 15),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${baseUrl}/api/healthz`)).ok) return { child, baseUrl };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('server did not start');
+  const user = await h.insertUser(db);
+  await h.seedUploadedFiles(db, scratch.secrets, user.id, fileCount, BLOB_BYTES);
+  return { id: user.id, fileCount, auth: { Authorization: `Bearer ${h.forgeAccessToken(scratch.secrets, user.id)}` } };
 }
 
 async function timed(fn) {
@@ -195,15 +100,11 @@ function stats(samples) {
 }
 
 async function main() {
-  const name = `coffer_bench_${randomBytes(4).toString('hex')}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-'));
-  await admin(`CREATE DATABASE "${name}"`);
-  const dbUrl = withDatabase(databaseUrl, name);
-  let server;
+  scratch = await h.createScratch();
   try {
     // The server migrates the empty database on start.
-    server = await startServer(dbUrl, dataDir);
-    const db = new Client({ connectionString: dbUrl });
+    const server = await h.startServer(scratch);
+    const db = new h.Client({ connectionString: scratch.dbUrl });
     await db.connect();
     const users = [];
     try {
@@ -230,24 +131,51 @@ async function main() {
       }
     }
 
-    const fmt = (v) => v.toFixed(2).padStart(7);
-    console.log(`presign and complete latency, sequential requests, ${os.cpus().length} CPUs, PostgreSQL ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
-    console.log('files of the user | operation |   n | median ms |  p95 ms |  max ms');
+    const rows = [];
     for (const user of users) {
       for (const op of ['presign', 'complete']) {
         const s = stats(results.get(user)[op]);
-        console.log(`${String(user.fileCount).padStart(17)} | ${op.padEnd(9)} | ${String(s.n).padStart(3)} |   ${fmt(s.median)} | ${fmt(s.p95)} | ${fmt(s.max)}`);
+        rows.push({ files: user.fileCount, op, n: s.n, median_ms: round(s.median), p95_ms: round(s.p95), max_ms: round(s.max) });
       }
     }
+    const smallest = Math.min(...FILE_COUNTS);
+    const largest = Math.max(...FILE_COUNTS);
+    const at = (files, op) => rows.find((r) => r.files === files && r.op === op);
+    const ratios = {};
+    for (const op of ['presign', 'complete']) {
+      ratios[op] = { median: round(at(largest, op).median_ms / at(smallest, op).median_ms), p95: round(at(largest, op).p95_ms / at(smallest, op).p95_ms) };
+    }
+    const pass = ratios.presign.median <= TARGET;
+
+    const fmt = (v) => v.toFixed(2).padStart(7);
+    console.log(`\npresign and complete latency, sequential requests, ${os.cpus().length} CPUs, Node ${process.version}, PostgreSQL (scratch database)`);
+    console.log('files of the user | operation |   n | median ms |  p95 ms |  max ms');
+    for (const r of rows) {
+      console.log(`${String(r.files).padStart(17)} | ${r.op.padEnd(9)} | ${String(r.n).padStart(3)} |   ${fmt(r.median_ms)} | ${fmt(r.p95_ms)} | ${fmt(r.max_ms)}`);
+    }
+    for (const op of ['presign', 'complete']) {
+      console.log(`${op} ${largest}/${smallest} files: median ratio ${ratios[op].median.toFixed(2)}, p95 ratio ${ratios[op].p95.toFixed(2)}`);
+    }
+    console.log(`acceptance: presign median at ${largest} files within ${TARGET}× of that at ${smallest}: ratio ${ratios.presign.median.toFixed(2)}: ${pass ? 'PASS' : 'FAIL'}`);
+
+    const out = h.writeJson('presign-scale.json', {
+      cpus: os.cpus().length,
+      node: process.version,
+      requests: REQUESTS,
+      warmup: WARMUP,
+      results: rows,
+      ratio_largest_over_smallest: { files: [largest, smallest], ...ratios },
+      acceptance: { target: TARGET, metric: 'presign median ratio', ratio: ratios.presign.median, pass },
+    });
+    console.log(`written ${path.relative(process.cwd(), out)}`);
+    return !pass && values.strict ? 1 : 0;
   } finally {
-    server?.child.kill();
-    if (server) await new Promise((r) => server.child.once('exit', r));
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 
-main().catch((err) => {
-  console.error(`presign-scale: ${err.stack || err}`);
-  process.exit(1);
-});
+function round(v) {
+  return Math.round(v * 100) / 100;
+}
+
+h.runMain('presign-scale', main, () => scratch?.close());

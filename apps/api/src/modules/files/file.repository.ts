@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { File as FileRow, Prisma, PrismaClient } from '../../generated/prisma/client';
 import { LedgerTx, QuotaRepository, Release, UserLimits } from '../quota/quota.repository';
+import { idPrefixRange } from './file-id';
 
 export type FileStatus = 'pending' | 'uploaded' | 'failed' | 'deleted';
 export type KeyManagementMode = 'vault' | 'passphrase';
@@ -218,9 +219,14 @@ export class FileRepository {
    */
   async findVisibleByPrefix(userId: string, prefix: string): Promise<FileRecord[]> {
     if (!/^[0-9a-f-]{1,36}$/.test(prefix)) throw new Error('unvalidated id prefix');
+    const range = idPrefixRange(prefix);
+    if (!range) return [];
+    // The id range lets PostgreSQL use the primary key (or the user's index, for very short
+    // prefixes) rather than read every file of the user; LIKE still decides the match.
     const ids = await this.prisma.$queryRaw<{ id: string }[]>`
       SELECT id::text AS id FROM files
-      WHERE user_id = ${userId}::uuid AND status::text IN (${Prisma.join([...VISIBLE_STATUSES])}) AND id::text LIKE ${`${prefix}%`}`;
+      WHERE user_id = ${userId}::uuid AND id BETWEEN ${range.from}::uuid AND ${range.to}::uuid
+        AND status::text IN (${Prisma.join([...VISIBLE_STATUSES])}) AND id::text LIKE ${`${prefix}%`}`;
     if (ids.length === 0) return [];
     const rows = await this.prisma.file.findMany({
       where: { userId, id: { in: ids.map((r) => r.id) }, status: { in: [...VISIBLE_STATUSES] } },
