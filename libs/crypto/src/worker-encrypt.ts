@@ -10,9 +10,11 @@ const OUT_SLOTS = 4;
 const OUT_SLOT_SIZE = OUT_FRAMES * MAX_FRAME_SIZE;
 
 // Control words in shared memory. The main thread publishes input slots (PUBLISHED, CLOSED at the
-// end) and counts the output slots it has copied out (TAKEN); the worker counts the input slots it
-// has finished (CONSUMED) and the output slots it has filled (PRODUCED). Whatever the worker may wait for also bumps SIGNAL, the one word it sleeps
-// on; SLEEPING tells the main thread whether a wake-up is needed at all.
+// end) and counts the output slots it has copied out (TAKEN); the sealing worker counts the input
+// slots it has encrypted (CONSUMED) and the output slots it has filled (PRODUCED); the hashing
+// worker counts the input slots it has hashed (HASHED). An input slot is free again once both
+// workers are past it. Whatever a worker may wait for also bumps SIGNAL, the one word both sleep
+// on; SLEEPING and HASH_SLEEPING tell the main thread whether a wake-up is needed at all.
 const SIGNAL = 0;
 const PUBLISHED = 1;
 const CONSUMED = 2;
@@ -20,26 +22,26 @@ const CLOSED = 3;
 const SLEEPING = 4;
 const TAKEN = 5;
 const PRODUCED = 6;
-/** Set by the main thread while it waits: the worker notifies only then (a notify is not free). */
+/** Set by the main thread while it waits: the workers notify only then (a notify is not free). */
 const MAIN_WAITING = 7;
-const CONTROL_WORDS = 8;
+const HASHED = 8;
+const HASH_SLEEPING = 9;
+const CONTROL_WORDS = 10;
 
 /**
  * Plain JavaScript evaluated in the worker (so the same code runs from the compiled library and
- * from the TypeScript sources under jest). It seals every frame of the blob and hashes the
- * plaintext into the output ring. (Transferring fresh output buffers with postMessage instead cost
+ * from the TypeScript sources under jest). It seals every frame of the blob into the output ring. (Transferring fresh output buffers with postMessage instead cost
  * the worker more than the main thread's copy out of the ring.)
  */
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { createCipheriv, createHash, createSecretKey } = require('node:crypto');
+const { createCipheriv, createSecretKey } = require('node:crypto');
 const { input, lengths, output, outLengths, control, key, prefix } = workerData;
 const state = new Int32Array(control);
 const sizes = new Int32Array(lengths);
 const bytes = new Uint8Array(input);
 const aesKey = createSecretKey(Buffer.from(key));
-const hash = createHash('sha256');
 const nonce = Buffer.alloc(${NONCE_SIZE});
 nonce.set(new Uint8Array(prefix), 0);
 const outBytes = Buffer.from(output);
@@ -72,7 +74,7 @@ function post(last) {
   // The last slot's length is stored as -1 - length.
   outSizes[produced % ${OUT_SLOTS}] = last ? -1 - outLength : outLength;
   // The result travels by message, sent before the last slot is published.
-  if (last) parentPort.postMessage({ sha256: hash.digest('hex'), plaintextSize });
+  if (last) parentPort.postMessage({ plaintextSize });
   Atomics.store(state, ${PRODUCED}, ++produced);
   if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${PRODUCED});
   if (!last) nextOutSlot();
@@ -91,7 +93,6 @@ function seal(chunk, last) {
   out.set(ciphertext, outLength + ${NONCE_SIZE + 4});
   out.set(cipher.getAuthTag(), outLength + ${NONCE_SIZE + 4} + ciphertext.length);
   outLength += ${NONCE_SIZE + 4 + TAG_SIZE} + ciphertext.length;
-  hash.update(chunk);
   plaintextSize += chunk.length;
   if (last) post(true);
   else if (outLength + ${MAX_FRAME_SIZE} > ${OUT_SLOT_SIZE}) post(false);
@@ -124,6 +125,33 @@ for (let slot = 0; ; slot++) {
 }
 `;
 
+/**
+ * The second worker: SHA-256 of the plaintext, read from the same input ring. SHA-256 costs as
+ * much CPU as AES-GCM here, so on two cores the two run side by side instead of one after the other.
+ */
+const HASH_WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { input, lengths, control } = workerData;
+const state = new Int32Array(control);
+const sizes = new Int32Array(lengths);
+const hash = require('node:crypto').createHash('sha256');
+for (let slot = 0; ; slot++) {
+  for (;;) {
+    const signal = Atomics.load(state, ${SIGNAL});
+    if (Atomics.load(state, ${PUBLISHED}) > slot || Atomics.load(state, ${CLOSED}) === 1) break;
+    Atomics.store(state, ${HASH_SLEEPING}, 1);
+    Atomics.wait(state, ${SIGNAL}, signal);
+    Atomics.store(state, ${HASH_SLEEPING}, 0);
+  }
+  if (Atomics.load(state, ${PUBLISHED}) <= slot) break;
+  hash.update(new Uint8Array(input, (slot % ${IN_SLOTS}) * ${IN_SLOT_SIZE}, sizes[slot % ${IN_SLOTS}]));
+  Atomics.store(state, ${HASHED}, slot + 1);
+  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${HASHED});
+}
+parentPort.postMessage({ sha256: hash.digest('hex') });
+`;
+
 // Node 20 has Atomics.waitAsync, but TypeScript declares it only from the ES2024 lib on.
 type WaitAsync = (
   array: Int32Array<SharedArrayBuffer>,
@@ -138,9 +166,9 @@ export interface SealedOnWorker {
 }
 
 /**
- * AES-GCM and SHA-256 of a whole blob on a worker thread. The main thread only copies the source
- * into a shared ring (one memcpy) and hands on the output chunks, so a consumer that does I/O on
- * the main thread (an HTTP upload) has a core of its own. Same bytes as the inline path.
+ * AES-GCM and SHA-256 of a whole blob on two worker threads. The main thread only copies the
+ * source into a shared ring (one memcpy) and hands on the output chunks, so a consumer that does
+ * I/O on the main thread (an HTTP upload) loses little to the crypto. Same bytes as the inline path.
  */
 export async function* sealFramesOnWorker(
   src: AsyncIterable<Uint8Array>,
@@ -177,48 +205,60 @@ export class EncryptPipe {
   private readonly outBytes = new Uint8Array(this.output);
   private readonly outLengths = new Int32Array(new SharedArrayBuffer(OUT_SLOTS * 4));
   private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  private readonly worker: Worker;
-  /** The worker's final message: hash and size of the plaintext. */
+  private readonly sealer: Worker;
+  private readonly hasher: Worker;
+  /** Hash and size of the plaintext, once both workers have sent their final message. */
   readonly result: Promise<SealedOnWorker>;
-  /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
+  /** Rejects when a worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;
   private published = 0;
   private taken = 0;
   private stopped = false;
-  private finished = false;
   private waiting = 0;
   /** Output buffers handed out (reusable once given back) and the ones given back. */
   private readonly issued = new WeakSet<ArrayBufferLike>();
   private readonly spare: Buffer[] = [];
 
   constructor(key: Uint8Array, noncePrefix: Buffer) {
-    this.worker = new Worker(WORKER_SOURCE, {
+    const rings = { input: this.input, lengths: this.lengths.buffer, control: this.state.buffer };
+    this.sealer = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        input: this.input,
-        lengths: this.lengths.buffer,
+        ...rings,
         output: this.output,
         outLengths: this.outLengths.buffer,
-        control: this.state.buffer,
         key: Uint8Array.from(key),
         prefix: Uint8Array.from(noncePrefix),
       },
     });
-    this.worker.unref();
-    this.result = new Promise<SealedOnWorker>((resolve) =>
-      this.worker.once('message', (message: SealedOnWorker) => {
-        this.finished = true;
-        resolve(message);
+    this.hasher = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: rings });
+    const sealed = this.finalMessage<{ plaintextSize: number }>(this.sealer, 'the encryption worker exited');
+    const hashed = this.finalMessage<{ sha256: string }>(this.hasher, 'the hashing worker exited');
+    this.failed = Promise.race([sealed.failed, hashed.failed]);
+    this.failed.catch(() => undefined);
+    this.result = Promise.all([sealed.message, hashed.message]).then(([{ plaintextSize }, { sha256 }]) => ({ sha256, plaintextSize }));
+    this.result.catch(() => undefined);
+  }
+
+  /** A worker's one message, and a promise that rejects if it fails or exits without sending it. */
+  private finalMessage<T>(worker: Worker, exitedEarly: string): { message: Promise<T>; failed: Promise<never> } {
+    worker.unref();
+    let finished = false;
+    const message = new Promise<T>((resolve) =>
+      worker.once('message', (value: T) => {
+        finished = true;
+        resolve(value);
       }),
     );
-    this.failed = new Promise((_resolve, reject) => {
-      this.worker.once('error', reject);
+    const failed = new Promise<never>((_resolve, reject) => {
+      worker.once('error', reject);
       // Messages posted before the worker ended are delivered before 'exit'.
-      this.worker.once('exit', () => {
-        if (!this.finished) reject(new Error('the encryption worker exited'));
+      worker.once('exit', () => {
+        if (!finished) reject(new Error(exitedEarly));
       });
     });
-    this.failed.catch(() => undefined);
+    failed.catch(() => undefined);
+    return { message, failed };
   }
 
   /** Copies the source into the input ring; rejects with the source's error. */
@@ -299,8 +339,10 @@ export class EncryptPipe {
 
   dispose(): void {
     this.stopped = true;
-    this.worker.removeAllListeners();
-    void this.worker.terminate();
+    for (const worker of [this.sealer, this.hasher]) {
+      worker.removeAllListeners();
+      void worker.terminate();
+    }
   }
 
   private publish(length: number): void {
@@ -311,33 +353,44 @@ export class EncryptPipe {
 
   private signal(): void {
     Atomics.add(this.state, SIGNAL, 1);
-    if (Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
+    if (Atomics.load(this.state, SLEEPING) === 1 || Atomics.load(this.state, HASH_SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
   }
 
+  /** Waits until both workers are done with the oldest input slot, if the ring is full. */
   private async waitForFreeSlot(): Promise<void> {
-    let consumed = Atomics.load(this.state, CONSUMED);
-    if (this.published - consumed < IN_SLOTS) return;
+    if (this.published - this.slowestReader().done < IN_SLOTS) return;
     await this.whileReferenced(async () => {
-      while (this.published - consumed >= IN_SLOTS && !this.stopped) {
+      for (;;) {
+        const { word, done } = this.slowestReader();
+        if (this.published - done < IN_SLOTS || this.stopped) return;
         Atomics.store(this.state, MAIN_WAITING, 1);
-        const wait = waitAsync(this.state, CONSUMED, consumed);
+        const wait = waitAsync(this.state, word, done);
         if (wait.async) await Promise.race([wait.value, this.failed]);
-        consumed = Atomics.load(this.state, CONSUMED);
       }
     });
   }
 
+  private slowestReader(): { word: number; done: number } {
+    const consumed = Atomics.load(this.state, CONSUMED);
+    const hashed = Atomics.load(this.state, HASHED);
+    return consumed <= hashed ? { word: CONSUMED, done: consumed } : { word: HASHED, done: hashed };
+  }
+
   /**
-   * The worker is unreferenced except while we wait for it (an abandoned stream must not keep the
+   * The workers are unreferenced except while we wait for them (an abandoned stream must not keep the
    * process alive); two waits can overlap (feeding and output), hence the count.
    */
   private async whileReferenced<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.waiting++ === 0) this.worker.ref();
+    if (this.waiting++ === 0) {
+      this.sealer.ref();
+      this.hasher.ref();
+    }
     try {
       return await wait();
     } finally {
       if (--this.waiting === 0) {
-        this.worker.unref();
+        this.sealer.unref();
+        this.hasher.unref();
         Atomics.store(this.state, MAIN_WAITING, 0);
       }
     }

@@ -1,13 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { Sha256Stream } from './sha256';
 
-const SLOT_COUNT = 2;
+const SLOT_COUNT = 8;
 const SLOT_SIZE = 512 * 1024;
+/**
+ * A sleeping worker is woken only once this many slots wait (or at the end): a wake-up costs
+ * ~0.1 ms of system time here, more than hashing a slot, so it should start a burst of work.
+ */
+const WAKE_AT = SLOT_COUNT / 2;
 
 // Control words in shared memory. The main thread fills slot `published % SLOT_COUNT`, then bumps
 // PUBLISHED; the worker hashes slots in order and bumps HASHED. Whatever the worker waits for also
 // bumps SIGNAL, the one word it sleeps on, so it cannot miss a wake-up; SLEEPING tells the main
-// thread whether a wake-up (a system call) is needed at all.
+// thread whether a wake-up (a system call) may be needed.
 const SIGNAL = 0;
 const PUBLISHED = 1;
 const HASHED = 2;
@@ -109,12 +114,13 @@ export class WorkerSha256 implements Sha256Stream {
     this.lengths[this.published % SLOT_COUNT] = this.filled;
     this.filled = 0;
     Atomics.store(this.state, PUBLISHED, ++this.published);
-    this.signal();
+    this.signal(this.published - Atomics.load(this.state, HASHED) >= WAKE_AT);
   }
 
-  private signal(): void {
+  /** Bumps SIGNAL; wakes a sleeping worker only when `wake` (enough work waits, or the end). */
+  private signal(wake = true): void {
     Atomics.add(this.state, SIGNAL, 1);
-    if (Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
+    if (wake && Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
   }
 
   private async waitForFreeSlot(): Promise<void> {
