@@ -43,34 +43,6 @@ export class QuotaRepository {
     await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR NO KEY UPDATE`;
   }
 
-  /** Holds `bytes` and one file slot for a new upload; false when either limit would be passed. */
-  async reserveForUser(tx: LedgerTx, userId: string, bytes: number, limits: UserLimits): Promise<boolean> {
-    const n = BigInt(bytes);
-    const affected = await tx.$executeRaw`
-      UPDATE users SET reserved_bytes = reserved_bytes + ${n}::bigint, file_count = file_count + 1
-      WHERE id = ${userId}::uuid
-        AND used_bytes + reserved_bytes + ${n}::bigint <= ${BigInt(limits.quotaBytes)}::bigint
-        AND file_count < ${limits.maxFiles}::int`;
-    return affected === 1;
-  }
-
-  /** After a refused reservation: was it the file count (rather than the bytes) that did not fit? */
-  async fileCountReached(tx: LedgerTx, userId: string, maxFiles: number): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ file_count: number }[]>`SELECT file_count FROM users WHERE id = ${userId}::uuid`;
-    return rows.length > 0 && rows[0].file_count >= maxFiles;
-  }
-
-  /** Service-wide reservation; `limitBytes` 0 means unlimited (the totals are kept all the same). */
-  async reserveGlobal(tx: LedgerTx, bytes: number, limitBytes: number): Promise<boolean> {
-    if (bytes === 0) return true;
-    const n = BigInt(bytes);
-    const limit = BigInt(limitBytes);
-    const affected = await tx.$executeRaw`
-      UPDATE storage_usage SET reserved_bytes = reserved_bytes + ${n}::bigint
-      WHERE id = 1 AND (${limit}::bigint = 0 OR used_bytes + reserved_bytes + ${n}::bigint <= ${limit}::bigint)`;
-    return affected === 1;
-  }
-
   /**
    * Turns a file's reservation into usage of its verified size. When the size fits inside the
    * reservation nothing is checked (the bytes were already accounted for); otherwise the excess
