@@ -26,8 +26,8 @@ export interface EncryptOptions {
   /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
   hashInWorker?: boolean;
   /**
-   * Encrypt and hash on a worker thread; the calling thread only copies the source into a shared
-   * ring and hands on the output. Leaves a core to a consumer that does I/O (an HTTP upload).
+   * Encrypt and hash on two worker threads (one each); the calling thread only copies the source
+   * into a shared ring and hands on the output, leaving it free for I/O (an HTTP upload).
    * Worth it above a few MiB; `hashInWorker` is then irrelevant.
    */
   encryptInWorker?: boolean;

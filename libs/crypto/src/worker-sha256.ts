@@ -4,8 +4,9 @@ import type { Sha256Stream } from './sha256';
 const SLOT_COUNT = 8;
 const SLOT_SIZE = 512 * 1024;
 /**
- * A sleeping worker is woken only once this many slots wait (or at the end): a wake-up costs
- * ~0.1 ms of system time here, more than hashing a slot, so it should start a burst of work.
+ * A sleeping worker is woken only once this many slots wait (or at the end): a wake-up is a
+ * system call and a context switch (waking per slot put ~0.2 s per GiB into them), so it should
+ * start a burst of work.
  */
 const WAKE_AT = SLOT_COUNT / 2;
 

@@ -30,8 +30,8 @@ export interface UploadResult {
 /** Read the file in large blocks: 64 KiB reads halve the throughput of the encrypt-and-hash pass. */
 const READ_BLOCK = 1024 * 1024;
 /**
- * Above this size AES-GCM and SHA-256 run on a worker thread, leaving the main thread (file reads,
- * the HTTP upload) a core of its own.
+ * Above this size AES-GCM and SHA-256 run on two worker threads, leaving the main thread to the
+ * file reads and the HTTP upload.
  */
 const WORKER_THRESHOLD = 8 * 1024 * 1024;
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
