@@ -47,6 +47,8 @@ export type FsAuthorization =
   | { ok: false; reason: 'NOT_FOUND' | 'SIGNATURE_INVALID' | 'URL_EXPIRED' };
 
 const DEFAULT_MAX_OBJECT_BYTES = 5_000_000_000;
+/** `receive`'s temporary files: `<last key segment>~<16 hex digits>.part`. */
+const TEMP_FILE_NAME = /~[0-9a-f]{16}\.part$/;
 const MIN_SECRET_BYTES = 32;
 
 /**
@@ -184,7 +186,7 @@ export class FsObjectStore implements ObjectStore {
   async receive(key: string, body: AsyncIterable<Uint8Array>, length: number): Promise<void> {
     assertValidKey(key);
     const target = this.pathOf(key);
-    // `~` is not allowed in keys, so a temporary file can never be mistaken for an object.
+    // `~` is not allowed in keys, so a temporary file (TEMP_FILE_NAME) can never be mistaken for an object.
     const temp = join(dirname(target), `${basename(target)}~${randomBytes(8).toString('hex')}.part`);
     const handle = await this.createTempFile(key, temp);
     let closed = false;
@@ -207,6 +209,40 @@ export class FsObjectStore implements ObjectStore {
         await rm(temp, { force: true }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * Deletes temporary upload files not written to for `idleMs`: what a process killed in the
+   * middle of an upload leaves behind (`receive` removes its own on every failure it survives,
+   * and a live upload keeps writing). Returns how many were deleted.
+   */
+  async sweepStaleTempFiles(idleMs: number): Promise<number> {
+    return this.sweepTempFilesUnder(this.root, this.clock.now().getTime() - idleMs);
+  }
+
+  private async sweepTempFilesUnder(directory: string, cutoffMs: number): Promise<number> {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
+        return 0;
+      }
+      throw err;
+    }
+    let deleted = 0;
+    for (const entry of entries) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        deleted += await this.sweepTempFilesUnder(path, cutoffMs);
+      } else if (entry.isFile() && TEMP_FILE_NAME.test(entry.name)) {
+        const info = await stat(path).catch(() => undefined);
+        if (info && info.mtimeMs < cutoffMs) {
+          deleted += await unlinkCounted(path);
+        }
+      }
+    }
+    return deleted;
   }
 
   /** Opens an object for reading; the caller closes the handle. */

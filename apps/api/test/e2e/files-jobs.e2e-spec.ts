@@ -117,5 +117,6 @@ describe.each(STORAGE_DRIVERS)('file clean-up jobs with the %s storage driver', 
     await expect(scheduler.recheckCompletedSizes()).resolves.toBe(true);
     await expect(scheduler.retryObjectRemoval()).resolves.toBe(true);
     await expect(scheduler.purgeDeadRows()).resolves.toBe(true);
+    await expect(scheduler.sweepInterruptedUploads()).resolves.toBe(true);
   });
 });

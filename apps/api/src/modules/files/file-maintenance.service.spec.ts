@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import { FsObjectStore, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { FileObjects } from './file-objects';
 import { DEAD_ROW_RETENTION_MS, FileMaintenanceService, UPLOAD_GRACE_MS } from './file-maintenance.service';
@@ -145,6 +149,35 @@ describe('FileMaintenanceService', () => {
       );
       expect(files.purge).toHaveBeenCalledWith(USER, 'a');
       expect(files.purge).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('sweepInterruptedUploads', () => {
+    it('does nothing on S3 storage', async () => {
+      const service = new FileMaintenanceService(strictMock('files'), strictMock('objects'), strictMock<ObjectStore>('store'), clock);
+
+      expect(await service.sweepInterruptedUploads()).toBe(0);
+    });
+
+    it('deletes fs temporary files idle for longer than the upload grace', async () => {
+      const root = await mkdtemp(join(tmpdir(), 'coffer-sweep-'));
+      try {
+        const store = new FsObjectStore({ root, publicBaseUrl: 'http://127.0.0.1:1', secret: randomBytes(32) });
+        const suffix = () => `~${randomBytes(8).toString('hex')}.part`;
+        const [stale, live] = [`a${suffix()}`, `b${suffix()}`];
+        for (const [name, ageMs] of [[stale, UPLOAD_GRACE_MS + 60_000], [live, 60_000]] as const) {
+          await writeFile(join(root, name), 'x');
+          const then = new Date(Date.now() - ageMs);
+          await utimes(join(root, name), then, then);
+        }
+
+        const deleted = await new FileMaintenanceService(strictMock('files'), strictMock('objects'), store, clock).sweepInterruptedUploads();
+
+        expect(deleted).toBe(1);
+        expect(await readdir(root)).toEqual([live]);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
     });
   });
 });

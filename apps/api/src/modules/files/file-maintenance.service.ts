@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import { FsObjectStore, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { FileObjects } from './file-objects';
@@ -107,6 +107,18 @@ export class FileMaintenanceService {
       if (await this.files.purge(file.userId, file.id)) purged += 1;
     }
     return purged;
+  }
+
+  /**
+   * fs storage only: deletes the temporary files of uploads cut off by a crash or a kill, once
+   * idle for the upload grace (a live upload writes at least every two minutes, the blob
+   * endpoint's idle timeout). S3 keeps nothing of an unfinished single PUT.
+   */
+  async sweepInterruptedUploads(): Promise<number> {
+    if (!(this.store instanceof FsObjectStore)) return 0;
+    const deleted = await this.store.sweepStaleTempFiles(UPLOAD_GRACE_MS);
+    if (deleted > 0) this.logger.log(`deleted ${deleted} temporary files of interrupted uploads`);
+    return deleted;
   }
 
   /** Every row of a keyset-paginated query; rows a step leaves in place are not visited twice. */

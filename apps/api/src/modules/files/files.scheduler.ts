@@ -30,4 +30,9 @@ export class FilesScheduler {
   purgeDeadRows(): Promise<boolean> {
     return this.jobs.run('files.purge-dead-rows', async () => void (await this.maintenance.purgeDeadRows()));
   }
+
+  @Cron(CronExpression.EVERY_HOUR)
+  sweepInterruptedUploads(): Promise<boolean> {
+    return this.jobs.run('files.sweep-interrupted-uploads', async () => void (await this.maintenance.sweepInterruptedUploads()));
+  }
 }
