@@ -307,6 +307,16 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     expect((await stat(dest)).size).toBe(0);
   });
 
+  it('uploads a file above 8 MiB on the worker path (read into the shared ring, sent from it) and decrypts it', async () => {
+    const bytes = randomBytes(9 * 1024 * 1024 + 12_345);
+    await writeFile(join(files, 'large.bin'), bytes);
+    const [large] = json<Uploaded[]>(expectOk(await run(['upload', join(files, 'large.bin'), '--json'])));
+    expect(large).toMatchObject({ size_bytes: bytes.length, plaintext_sha256: createHash('sha256').update(bytes).digest('hex') });
+    const dest = join(root, 'large-out.bin');
+    expectOk(await run(['decrypt', large.link, dest, '--vault']));
+    expect((await readFile(dest)).equals(bytes)).toBe(true);
+  });
+
   it('keeps the keys of two concurrent uploads from one COFFER_HOME', async () => {
     await writeFile(join(files, 'one.bin'), randomBytes(300_000));
     await writeFile(join(files, 'two.bin'), randomBytes(300_001));

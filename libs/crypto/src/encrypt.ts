@@ -15,10 +15,14 @@ import { keyCommitment } from './commitment';
 import { toAesKey } from './keys';
 import { resultStream, type ResultStream } from './result-stream';
 import { createSha256 } from './sha256';
-import { sealFramesOnWorker, type EncryptPipe } from './worker-encrypt';
+import { isBlockSource, sealFramesOnWorker, type BlockSource, type EncryptPipe } from './worker-encrypt';
+
+export type { BlockSource };
 
 /** Frames emitted per output chunk: fewer, larger writes downstream. */
 const FRAMES_PER_OUTPUT_CHUNK = 4;
+/** Reads of a `BlockSource` on the inline path: large, since 64 KiB reads halve the throughput. */
+const BLOCK_SOURCE_READ_SIZE = 1024 * 1024;
 
 export interface EncryptOptions {
   /** Use this 7-byte nonce prefix instead of a fresh random one. Only for reproducible test vectors. */
@@ -31,6 +35,12 @@ export interface EncryptOptions {
    * Worth it above a few MiB; `hashInWorker` is then irrelevant.
    */
   encryptInWorker?: boolean;
+  /**
+   * With `encryptInWorker`: yield views of the shared output ring instead of copies. Each chunk is
+   * lent: the consumer must hand every chunk back with `blob.recycle` once done with it (e.g. in
+   * its socket write callback), in the order received; encryption stalls while all slots are lent.
+   */
+  lendOutput?: boolean;
 }
 
 export interface EncryptResult {
@@ -45,9 +55,10 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
   /** Key commitment (base64) of this blob; known before the first byte is read. */
   readonly commitment: string;
   /**
-   * Optional: hands back a chunk the consumer no longer needs (e.g. once its socket write has
-   * completed), so later chunks reuse its memory, which stays hot in cache. Only chunks of this
-   * blob are taken, only with `encryptInWorker`; otherwise, and for anything else, it does nothing.
+   * Hands back a chunk the consumer no longer needs (e.g. once its socket write has completed).
+   * Required for every chunk with `lendOutput`; otherwise optional: later chunks then reuse its
+   * memory, which stays hot in cache. Only chunks of this blob are taken, only with
+   * `encryptInWorker`; otherwise, and for anything else, it does nothing.
    */
   recycle(chunk: Uint8Array): void;
 }
@@ -56,17 +67,18 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
  * Encrypts `src` into a blob (FORMAT.md), yielding blob bytes in chunks of up to four frames
  * (sixteen with `encryptInWorker`).
  * `result` gives the plaintext's SHA-256 and size, computed in the same pass. Chunks of `src` must
- * not be modified after they are yielded.
+ * not be modified after they are yielded. A `BlockSource` (one that reads into given memory)
+ * saves a copy on the worker path.
  */
-export function encrypt(src: AsyncIterable<Uint8Array>, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
+export function encrypt(src: AsyncIterable<Uint8Array> | BlockSource, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
   const aesKey = toAesKey(key);
   const noncePrefix = Buffer.from(options.noncePrefix ?? randomBytes(NONCE_PREFIX_SIZE));
   const commitment = keyCommitment(key, noncePrefix);
   let pipe: EncryptPipe | undefined;
   const stream = resultStream<EncryptResult>((settle) =>
     options.encryptInWorker
-      ? sealFramesOnWorker(src, key, noncePrefix, settle, (started) => (pipe = started))
-      : sealFrames(src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
+      ? sealFramesOnWorker(src, key, noncePrefix, options.lendOutput ?? false, settle, (started) => (pipe = started))
+      : sealFrames(isBlockSource(src) ? blocksOf(src) : src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
   );
   const recycle = (chunk: Uint8Array): void => pipe?.recycle(chunk);
   return Object.assign(stream, { noncePrefix, commitment, recycle });
@@ -110,6 +122,15 @@ async function* sealFrames(
   } finally {
     sha256.dispose();
     await reader.close();
+  }
+}
+
+async function* blocksOf(src: BlockSource): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const block = Buffer.allocUnsafe(BLOCK_SOURCE_READ_SIZE);
+    const read = await src.readInto(block);
+    if (read === 0) return;
+    yield block.subarray(0, read);
   }
 }
 

@@ -166,19 +166,33 @@ export interface SealedOnWorker {
 }
 
 /**
+ * A source that reads straight into the memory it is given, e.g. `FileHandle.read`: on the worker
+ * path the bytes then land in the shared ring with no copy. Resolves to the number of bytes
+ * read, 0 at the end.
+ */
+export interface BlockSource {
+  readInto(target: Uint8Array): Promise<number>;
+}
+
+export function isBlockSource(src: AsyncIterable<Uint8Array> | BlockSource): src is BlockSource {
+  return typeof (src as BlockSource).readInto === 'function';
+}
+
+/**
  * AES-GCM and SHA-256 of a whole blob on two worker threads. The main thread only copies the
  * source into a shared ring (one memcpy) and hands on the output chunks, so a consumer that does
  * I/O on the main thread (an HTTP upload) loses little to the crypto. Same bytes as the inline path.
  */
 export async function* sealFramesOnWorker(
-  src: AsyncIterable<Uint8Array>,
+  src: AsyncIterable<Uint8Array> | BlockSource,
   key: Uint8Array,
   noncePrefix: Buffer,
+  lendOutput: boolean,
   settle: (result: SealedOnWorker) => void,
   onStart: (pipe: EncryptPipe) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   // Started on the first read, so a stream that is never read starts no thread.
-  const pipe = new EncryptPipe(key, noncePrefix);
+  const pipe = new EncryptPipe(key, noncePrefix, lendOutput);
   onStart(pipe);
   const feeding = pipe.feed(src);
   feeding.catch(() => undefined);
@@ -212,6 +226,8 @@ export class EncryptPipe {
   /** Rejects when a worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;
   private published = 0;
+  /** Output slots handed to the consumer, and (lending) the ones it has given back. */
+  private handedOut = 0;
   private taken = 0;
   private stopped = false;
   private waiting = 0;
@@ -219,7 +235,15 @@ export class EncryptPipe {
   private readonly issued = new WeakSet<ArrayBufferLike>();
   private readonly spare: Buffer[] = [];
 
-  constructor(key: Uint8Array, noncePrefix: Buffer) {
+  /**
+   * With `lendOutput`, output chunks are views of the shared output ring, each lent until the
+   * consumer gives it back with `recycle` (in order); without, each is copied out of the ring.
+   */
+  constructor(
+    key: Uint8Array,
+    noncePrefix: Buffer,
+    private readonly lendOutput = false,
+  ) {
     const rings = { input: this.input, lengths: this.lengths.buffer, control: this.state.buffer };
     this.sealer = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -261,8 +285,9 @@ export class EncryptPipe {
     return { message, failed };
   }
 
-  /** Copies the source into the input ring; rejects with the source's error. */
-  async feed(src: AsyncIterable<Uint8Array>): Promise<void> {
+  /** Moves the source into the input ring; rejects with the source's error. */
+  async feed(src: AsyncIterable<Uint8Array> | BlockSource): Promise<void> {
+    if (isBlockSource(src)) return this.readInto(src);
     const iterator = src[Symbol.asyncIterator]();
     let finished = false;
     try {
@@ -295,13 +320,34 @@ export class EncryptPipe {
     }
   }
 
-  /** The next output chunk, copied out of the ring; rejects when the worker or the source failed. */
+  /** Lets the source read straight into the input ring's slots. */
+  private async readInto(src: BlockSource): Promise<void> {
+    let filled = 0;
+    for (;;) {
+      if (filled === 0) await this.waitForFreeSlot();
+      if (this.stopped) return;
+      const base = (this.published % IN_SLOTS) * IN_SLOT_SIZE;
+      const read = await src.readInto(this.bytes.subarray(base + filled, base + IN_SLOT_SIZE));
+      if (this.stopped) return;
+      if (read === 0) break;
+      filled += read;
+      if (filled === IN_SLOT_SIZE) {
+        this.publish(filled);
+        filled = 0;
+      }
+    }
+    if (filled > 0) this.publish(filled);
+    Atomics.store(this.state, CLOSED, 1);
+    this.signal();
+  }
+
+  /** The next output chunk (copied out of the ring, or lent); rejects when the worker or the source failed. */
   async nextOutput(feeding: Promise<void>): Promise<{ chunk: Buffer; last: boolean }> {
     let produced = Atomics.load(this.state, PRODUCED);
-    if (produced === this.taken) {
+    if (produced === this.handedOut) {
       const failedFeeding = feeding.then(() => new Promise<never>(() => undefined));
       await this.whileReferenced(async () => {
-        while (produced === this.taken) {
+        while (produced === this.handedOut) {
           Atomics.store(this.state, MAIN_WAITING, 1);
           const wait = waitAsync(this.state, PRODUCED, produced);
           if (wait.async) await Promise.race([wait.value, this.failed, failedFeeding]);
@@ -309,22 +355,39 @@ export class EncryptPipe {
         }
       });
     }
-    const slot = this.taken % OUT_SLOTS;
+    const slot = this.handedOut++ % OUT_SLOTS;
     const stored = this.outLengths[slot];
     const last = stored < 0;
     const length = last ? -1 - stored : stored;
-    const buffer = this.spare.pop() ?? this.newOutputBuffer();
-    this.issued.add(buffer.buffer);
-    const chunk = buffer.subarray(0, length);
-    chunk.set(this.outBytes.subarray(slot * OUT_SLOT_SIZE, slot * OUT_SLOT_SIZE + length));
-    Atomics.store(this.state, TAKEN, ++this.taken);
-    this.signal();
+    let chunk: Buffer;
+    if (this.lendOutput) {
+      chunk = Buffer.from(this.output, slot * OUT_SLOT_SIZE, length);
+    } else {
+      const buffer = this.spare.pop() ?? this.newOutputBuffer();
+      this.issued.add(buffer.buffer);
+      chunk = buffer.subarray(0, length);
+      chunk.set(this.outBytes.subarray(slot * OUT_SLOT_SIZE, slot * OUT_SLOT_SIZE + length));
+      this.giveBackSlot();
+    }
     if (last) await this.whileReferenced(() => Promise.race([this.result, this.failed]));
     return { chunk, last };
   }
 
-  /** Takes back an output chunk the consumer is done with, to reuse its memory (kept hot in cache). */
+  private giveBackSlot(): void {
+    Atomics.store(this.state, TAKEN, ++this.taken);
+    this.signal();
+  }
+
+  /**
+   * Takes back an output chunk the consumer is done with. A lent chunk frees its ring slot (lent
+   * chunks must come back in the order they were handed out); a copied one is reused for later
+   * chunks, its memory kept hot in cache.
+   */
   recycle(chunk: Uint8Array): void {
+    if (this.lendOutput) {
+      if (!this.stopped && chunk.buffer === this.output && this.taken < this.handedOut) this.giveBackSlot();
+      return;
+    }
     const buffer = chunk.buffer;
     if (this.stopped || !this.issued.has(buffer) || this.spare.length >= OUT_SLOTS) return;
     this.issued.delete(buffer);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { blobSize, encrypt, randomDek } from '@coffer/crypto';
+import { blobSize, encrypt, randomDek, type BlockSource } from '@coffer/crypto';
 import { CHUNK, chunked, collect, encryptToBuffer } from './helpers';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -49,6 +49,67 @@ describe('encrypt with encryptInWorker', () => {
     }
     expect(Buffer.concat(copies).equals(inline.bytes)).toBe(true);
     expect(buffers.size).toBeLessThan(copies.length);
+  });
+
+  /** Reads `data` into the memory it is given, at most `maxRead` bytes at a time. */
+  function blockSource(data: Buffer, maxRead: number, failAt?: number): BlockSource {
+    let offset = 0;
+    return {
+      async readInto(target) {
+        if (failAt !== undefined && offset >= failAt) throw new Error('read failed');
+        const n = data.copy(target, 0, offset, offset + Math.min(maxRead, target.length));
+        offset += n;
+        return n;
+      },
+    };
+  }
+
+  it.each([0, 1, CHUNK, MIB, MIB + 1, 4 * MIB + CHUNK, 5 * MIB + 3].flatMap((size) => [9_999, 4 * MIB].map((maxRead) => ({ size, maxRead }))))(
+    'reads a block source of $size bytes straight into the ring ($maxRead-byte reads), on both paths',
+    async ({ size, maxRead }) => {
+      const plaintext = randomBytes(size);
+      const inline = await encryptToBuffer(plaintext, key);
+      for (const options of [{ encryptInWorker: true }, {}]) {
+        const blob = encrypt(blockSource(plaintext, maxRead), key, { ...options, noncePrefix: inline.noncePrefix });
+        expect((await collect(blob)).equals(inline.bytes)).toBe(true);
+        expect(await blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
+      }
+    },
+  );
+
+  it('fails with a block source error', async () => {
+    const blob = encrypt(blockSource(randomBytes(6 * MIB), MIB, 3 * MIB), key, { encryptInWorker: true });
+    await expect(collect(blob)).rejects.toThrow('read failed');
+    await expect(blob.result).rejects.toThrow('read failed');
+  });
+
+  it('lends views of its output ring that, given back in order, make the same blob', async () => {
+    const plaintext = randomBytes(9 * MIB + 17);
+    const inline = await encryptToBuffer(plaintext, key);
+    const blob = encrypt(chunked(plaintext, MIB), key, { encryptInWorker: true, lendOutput: true, noncePrefix: inline.noncePrefix });
+    const copies: Buffer[] = [];
+    const lent: { piece: Uint8Array; copy: Buffer }[] = [];
+    const rings = new Set<ArrayBufferLike>();
+    let intact = true;
+    const giveBack = () => {
+      const { piece, copy } = lent.shift()!;
+      // Nothing may have overwritten a chunk while it was lent.
+      intact &&= copy.equals(piece);
+      blob.recycle(piece);
+    };
+    for await (const piece of blob) {
+      const copy = Buffer.from(piece);
+      copies.push(copy);
+      rings.add(piece.buffer);
+      // Hold up to two chunks, as a socket with writes in flight does.
+      lent.push({ piece, copy });
+      if (lent.length > 2) giveBack();
+    }
+    while (lent.length > 0) giveBack();
+    expect(intact).toBe(true);
+    expect(Buffer.concat(copies).equals(inline.bytes)).toBe(true);
+    expect(rings.size).toBe(1);
+    expect([...rings][0]).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('fails with the source error and stops the worker', async () => {

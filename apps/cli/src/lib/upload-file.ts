@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type Vault } from '@coffer/crypto';
+import { blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type BlockSource, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
@@ -68,27 +68,33 @@ export async function uploadFile(
   ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted`);
 
   const onWorker = size > WORKER_THRESHOLD;
-  // On the worker path each chunk is copied before the next is asked for, so reads reuse two buffers.
-  const blob = encrypt(readExactly(path, size, onWorker), dek, { encryptInWorker: onWorker });
-  if (keying.mode === 'vault') {
-    try {
-      await keying.vault.put(fileId, dek, blob.commitment);
-    } catch (error) {
-      await discardPending(ctx, api, fileId);
-      throw vaultFailure(error, ctx.vaultDir);
-    }
-  }
-
-  const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
+  // On the worker path the file is read straight into the encryptor's shared ring, and the
+  // ciphertext is written to the socket straight from it (each chunk given back once written).
+  const input = await openInput(path, size, onWorker, what);
+  const blob = encrypt(input.source, dek, { encryptInWorker: onWorker, lendOutput: onWorker });
   try {
-    await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk));
-  } catch (error) {
+    if (keying.mode === 'vault') {
+      try {
+        await keying.vault.put(fileId, dek, blob.commitment);
+      } catch (error) {
+        await discardPending(ctx, api, fileId);
+        throw vaultFailure(error, ctx.vaultDir);
+      }
+    }
+
+    const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
+    try {
+      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk));
+    } catch (error) {
+      progress.stop();
+      await discardPending(ctx, api, fileId);
+      if (keying.mode === 'vault') await keying.vault.remove(fileId).catch(() => undefined);
+      throw error;
+    }
     progress.stop();
-    await discardPending(ctx, api, fileId);
-    if (keying.mode === 'vault') await keying.vault.remove(fileId).catch(() => undefined);
-    throw error;
+  } finally {
+    await input.close();
   }
-  progress.stop();
   const { sha256, plaintextSize } = await blob.result;
 
   const completed = await completeWithRetry(
@@ -134,19 +140,41 @@ async function regularFileSize(path: string, what: string): Promise<number> {
 }
 
 /**
+ * The file as the encryptor's source: exactly `size` bytes. For the worker path a `BlockSource`
+ * on an open handle (reads land in the encryptor's shared ring); otherwise 1 MiB blocks.
+ */
+async function openInput(path: string, size: number, intoRing: boolean, what: string): Promise<{ source: AsyncIterable<Uint8Array> | BlockSource; close(): Promise<void> }> {
+  if (!intoRing) return { source: readExactly(path, size), close: async () => undefined };
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
+  }
+  let read = 0;
+  const source: BlockSource = {
+    async readInto(target) {
+      if (read === size) return 0;
+      const { bytesRead } = await handle.read(target, 0, Math.min(target.length, size - read), read);
+      if (bytesRead === 0) throw changedWhileRead(path, read, size);
+      read += bytesRead;
+      return bytesRead;
+    },
+  };
+  return { source, close: () => handle.close() };
+}
+
+/**
  * Exactly `size` bytes of the file in large blocks. A file that shrinks or grows while it is read
  * would make the blob disagree with the size declared at presign, so that fails the upload.
- * With `reuseBuffers`, a yielded chunk's memory is overwritten once the next chunk is asked for
- * (two buffers, hot in cache, no page faults on fresh memory); only for consumers that copy.
  */
-async function* readExactly(path: string, size: number, reuseBuffers: boolean): AsyncGenerator<Uint8Array> {
+async function* readExactly(path: string, size: number): AsyncGenerator<Uint8Array> {
   let read = 0;
   const handle = await open(path, 'r');
   try {
-    const buffers = reuseBuffers ? [Buffer.allocUnsafe(READ_BLOCK), Buffer.allocUnsafe(READ_BLOCK)] : [];
-    for (let i = 0; read < size; i++) {
-      const buffer = reuseBuffers ? buffers[i % 2] : Buffer.allocUnsafe(READ_BLOCK);
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BLOCK, size - read), read);
+    while (read < size) {
+      const buffer = Buffer.allocUnsafe(Math.min(READ_BLOCK, size - read));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, read);
       if (bytesRead === 0) break;
       read += bytesRead;
       yield buffer.subarray(0, bytesRead);
@@ -154,7 +182,11 @@ async function* readExactly(path: string, size: number, reuseBuffers: boolean): 
   } finally {
     await handle.close();
   }
-  if (read !== size) throw new CliError(`${path} changed while it was read (${read} of ${size} bytes)`, 'Upload it again once it no longer changes.');
+  if (read !== size) throw changedWhileRead(path, read, size);
+}
+
+function changedWhileRead(path: string, read: number, size: number): CliError {
+  return new CliError(`${path} changed while it was read (${read} of ${size} bytes)`, 'Upload it again once it no longer changes.');
 }
 
 async function putBlob(
