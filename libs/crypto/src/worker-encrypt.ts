@@ -1,16 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
-/** Input ring: slots of 16 chunks, filled by the main thread, encrypted and hashed by the worker. */
+/** Input ring: slots of 16 chunks, filled by the main thread, encrypted by one worker, hashed by the other. */
 const IN_SLOTS = 4;
 const IN_SLOT_SIZE = 16 * CHUNK_SIZE;
-/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the worker, copied out by the main thread. */
+/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the sealing worker, copied out or lent by the main thread. */
 const OUT_FRAMES = 16;
 const OUT_SLOTS = 4;
 const OUT_SLOT_SIZE = OUT_FRAMES * MAX_FRAME_SIZE;
 
 // Control words in shared memory. The main thread publishes input slots (PUBLISHED, CLOSED at the
-// end) and counts the output slots it has copied out (TAKEN); the sealing worker counts the input
+// end) and counts the output slots it is done with (TAKEN: copied out, or lent and given back by the
+// consumer); the sealing worker counts the input
 // slots it has encrypted (CONSUMED) and the output slots it has filled (PRODUCED); the hashing
 // worker counts the input slots it has hashed (HASHED). An input slot is free again once both
 // workers are past it. Whatever a worker may wait for also bumps SIGNAL, the one word both sleep
@@ -30,8 +31,9 @@ const CONTROL_WORDS = 10;
 
 /**
  * Plain JavaScript evaluated in the worker (so the same code runs from the compiled library and
- * from the TypeScript sources under jest). It seals every frame of the blob into the output ring. (Transferring fresh output buffers with postMessage instead cost
- * the worker more than the main thread's copy out of the ring.)
+ * from the TypeScript sources under jest). It seals every frame of the blob into the output ring.
+ * (Transferring fresh output buffers with postMessage instead cost the worker more than the main
+ * thread's copy out of the ring.)
  */
 const WORKER_SOURCE = `
 'use strict';
@@ -179,9 +181,10 @@ export function isBlockSource(src: AsyncIterable<Uint8Array> | BlockSource): src
 }
 
 /**
- * AES-GCM and SHA-256 of a whole blob on two worker threads. The main thread only copies the
- * source into a shared ring (one memcpy) and hands on the output chunks, so a consumer that does
- * I/O on the main thread (an HTTP upload) loses little to the crypto. Same bytes as the inline path.
+ * AES-GCM and SHA-256 of a whole blob on two worker threads. The main thread only moves the
+ * source into a shared ring (one memcpy, none for a `BlockSource`) and hands on the output chunks
+ * (copies, or lent views of the ring), so a consumer that does I/O on the main thread (an HTTP
+ * upload) loses little to the crypto. Same bytes as the inline path.
  */
 export async function* sealFramesOnWorker(
   src: AsyncIterable<Uint8Array> | BlockSource,

@@ -70,7 +70,13 @@ export async function uploadFile(
   const onWorker = size > WORKER_THRESHOLD;
   // On the worker path the file is read straight into the encryptor's shared ring, and the
   // ciphertext is written to the socket straight from it (each chunk given back once written).
-  const input = await openInput(path, size, onWorker, what);
+  let input: Awaited<ReturnType<typeof openInput>>;
+  try {
+    input = await openInput(path, size, onWorker, what);
+  } catch (error) {
+    await discardPending(ctx, api, fileId);
+    throw error;
+  }
   const blob = encrypt(input.source, dek, { encryptInWorker: onWorker, lendOutput: onWorker });
   try {
     if (keying.mode === 'vault') {

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { PrismaClient } from '../../generated/prisma/client';
+import { Prisma, PrismaClient } from '../../generated/prisma/client';
 import { NewOtpCode, OtpRepository } from '../otp/otp.repository';
 
 export interface Account {
@@ -49,9 +49,17 @@ export class AccountRepository {
     return user ?? undefined;
   }
 
+  /**
+   * The unverified account for `email`, read once any issuance of a code for it that is still in
+   * flight has committed: the code's mail is sent inside that transaction, so it can be read (and
+   * typed in) before the code is visible.
+   */
   async findPendingByEmail(email: string): Promise<{ id: string } | undefined> {
-    const user = await this.prisma.user.findFirst({ where: { email, verifiedAt: null }, select: { id: true } });
-    return user ?? undefined;
+    return this.prisma.$transaction(async (tx) => {
+      await lockCodeIssuance(tx, email);
+      const user = await tx.user.findFirst({ where: { email, verifiedAt: null }, select: { id: true } });
+      return user ?? undefined;
+    });
   }
 
   /**
@@ -67,6 +75,7 @@ export class AccountRepository {
     const { email, passwordHash, now } = registration;
     return this.prisma.$transaction(
       async (tx) => {
+        await lockCodeIssuance(tx, email);
         const [account] = await tx.$queryRaw<{ id: string; email: string; created_at: Date; updated_at: Date }[]>`
           INSERT INTO users (id, email, password_hash, created_at, updated_at)
           VALUES (CAST(${randomUUID()} AS uuid), ${email}, ${passwordHash}, ${now}, ${now})
@@ -91,6 +100,7 @@ export class AccountRepository {
   async reissueCode(email: string, inCooldown: (lastIssuedAt: Date | undefined) => boolean, issue: CodeIssue): Promise<ReissueOutcome> {
     return this.prisma.$transaction(
       async (tx) => {
+        await lockCodeIssuance(tx, email);
         const [account] = await tx.$queryRaw<{ id: string; email: string }[]>`
           SELECT id, email FROM users WHERE email = ${email} AND verified_at IS NULL FOR UPDATE`;
         if (!account) return 'no-pending-account';
@@ -155,4 +165,14 @@ export class AccountRepository {
     const { count } = await this.prisma.user.deleteMany({ where: { verifiedAt: null, createdAt: { lt: before } } });
     return count;
   }
+}
+
+/**
+ * Serialises, per e-mail, the transactions that issue a code (and mail it before they commit)
+ * with the lookup that verification starts from. A row lock cannot do this for a new
+ * registration, whose row nobody else sees until it commits.
+ */
+async function lockCodeIssuance(tx: Prisma.TransactionClient, email: string): Promise<void> {
+  const key = createHash('sha256').update(`coffer-code-issue:${email}`).digest().readBigInt64BE(0);
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${key})::text`;
 }
