@@ -291,35 +291,11 @@ export class EncryptPipe {
   /** Moves the source into the input ring; rejects with the source's error. */
   async feed(src: AsyncIterable<Uint8Array> | BlockSource): Promise<void> {
     if (isBlockSource(src)) return this.readInto(src);
-    const iterator = src[Symbol.asyncIterator]();
-    let finished = false;
+    const chunks = new ChunkReader(src);
     try {
-      let filled = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) {
-          finished = true;
-          break;
-        }
-        const data = next.value;
-        for (let offset = 0; offset < data.length; ) {
-          if (filled === 0) await this.waitForFreeSlot();
-          if (this.stopped) return;
-          const size = Math.min(data.length - offset, IN_SLOT_SIZE - filled);
-          this.bytes.set(data.subarray(offset, offset + size), (this.published % IN_SLOTS) * IN_SLOT_SIZE + filled);
-          filled += size;
-          offset += size;
-          if (filled === IN_SLOT_SIZE) {
-            this.publish(filled);
-            filled = 0;
-          }
-        }
-      }
-      if (filled > 0) this.publish(filled);
-      Atomics.store(this.state, CLOSED, 1);
-      this.signal();
+      await this.readInto(chunks);
     } finally {
-      if (!finished) await iterator.return?.();
+      await chunks.close();
     }
   }
 
@@ -460,5 +436,39 @@ export class EncryptPipe {
         Atomics.store(this.state, MAIN_WAITING, 0);
       }
     }
+  }
+}
+
+/**
+ * An async iterable read as a `BlockSource`: each chunk is copied out in full before the next is
+ * asked for, so the source may reuse a chunk's memory once it is asked for the next one.
+ */
+class ChunkReader implements BlockSource {
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array = new Uint8Array(0);
+  private done = false;
+
+  constructor(src: AsyncIterable<Uint8Array>) {
+    this.iterator = src[Symbol.asyncIterator]();
+  }
+
+  async readInto(target: Uint8Array): Promise<number> {
+    while (this.pending.length === 0) {
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.done = true;
+        return 0;
+      }
+      this.pending = next.value;
+    }
+    const size = Math.min(this.pending.length, target.length);
+    target.set(this.pending.subarray(0, size));
+    this.pending = this.pending.subarray(size);
+    return size;
+  }
+
+  /** Closes the source when it was not read to its end. */
+  async close(): Promise<void> {
+    if (!this.done) await this.iterator.return?.();
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -221,17 +222,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async sweepTempFilesUnder(directory: string, cutoffMs: number): Promise<number> {
-    let entries;
-    try {
-      entries = await readdir(directory, { withFileTypes: true });
-    } catch (err) {
-      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
-        return 0;
-      }
-      throw err;
-    }
     let deleted = 0;
-    for (const entry of entries) {
+    for (const entry of await entriesOf(directory)) {
       const path = join(directory, entry.name);
       if (entry.isDirectory()) {
         deleted += await this.sweepTempFilesUnder(path, cutoffMs);
@@ -307,17 +299,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async deleteEntries(directory: string, namePrefix: string): Promise<number> {
-    let entries;
-    try {
-      entries = await readdir(directory, { withFileTypes: true });
-    } catch (err) {
-      if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
-        return 0;
-      }
-      throw err;
-    }
     let deleted = 0;
-    for (const entry of entries) {
+    for (const entry of await entriesOf(directory)) {
       if (!entry.name.startsWith(namePrefix) || !isValidKeySegment(entry.name)) {
         continue;
       }
@@ -375,6 +358,18 @@ async function syncDirectory(directory: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** The entries of a directory; none when it does not exist (any more). */
+async function entriesOf(directory: string): Promise<Dirent[]> {
+  try {
+    return await readdir(directory, { withFileTypes: true });
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
+      return [];
+    }
+    throw err;
   }
 }
 
