@@ -132,6 +132,27 @@ describeWithPostgres('quota accounting on real PostgreSQL', () => {
     expect(await db.prisma.file.count({ where: { id: { in: ids }, status: 'pending' } })).toBe(7);
   });
 
+  it('refuses a complete past the global limit and changes nothing; a size within the reservation needs no check', async () => {
+    const userId = await newUser();
+    const { used, reserved } = await globalCounters();
+    const globalQuotaBytes = used + reserved + 500;
+    const undeclared = pending(userId);
+    const declared = pending(userId, 400);
+    await files.createPending(undeclared, limits({ globalQuotaBytes }));
+    await files.createPending(declared, limits({ globalQuotaBytes }));
+
+    // 400 reserved + 200 more would pass the limit by 100.
+    expect(await files.completeUpload(upload(userId, undeclared.id, 200), limits({ globalQuotaBytes }))).toBe('storage-full');
+    expect(await counters(userId)).toEqual({ used: 0, reserved: 400, files: 2 });
+    expect(await globalCounters()).toEqual({ used, reserved: reserved + 400 });
+    expect(await db.prisma.file.findUniqueOrThrow({ where: { id: undeclared.id } })).toMatchObject({ status: 'pending', encryptedSizeBytes: null });
+
+    // Smaller than declared: no check, usage is the verified size.
+    expect(await files.completeUpload(upload(userId, declared.id, 350), limits({ globalQuotaBytes: 1 }))).toBe('completed');
+    expect(await counters(userId)).toEqual({ used: 350, reserved: 0, files: 2 });
+    expect(await globalCounters()).toEqual({ used: used + 350, reserved });
+  });
+
   it('releases a file once when a delete races with a clean-up job', async () => {
     const userId = await newUser();
     const file = pending(userId, 200);

@@ -89,13 +89,6 @@ export interface Limits {
   globalQuotaBytes: number;
 }
 
-/** Thrown inside a transaction to roll it back; never leaves this file. */
-class Refused extends Error {
-  constructor(readonly outcome: CreatePendingOutcome | CompleteOutcome) {
-    super(outcome);
-  }
-}
-
 const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 /**
@@ -130,26 +123,15 @@ export class FileRepository {
    * (a concurrent complete won, or a cleanup failed it); over-quota outcomes change nothing.
    */
   async completeUpload(upload: CompletedUpload, limits: Limits): Promise<CompleteOutcome> {
-    return this.refusable(async (tx) => {
-      await this.ledger.lockUser(tx, upload.userId);
-      const rows = await tx.$queryRaw<{ reserved_bytes: bigint }[]>`
-        UPDATE files SET status = 'uploaded', encrypted_size_bytes = ${BigInt(upload.sizeBytes)}::bigint,
-               plaintext_size_bytes = ${BigInt(upload.plaintextSizeBytes)}::bigint, plaintext_hash = ${upload.plaintextHash},
-               passphrase_salt = ${upload.passphraseSalt}, key_management_mode = ${upload.keyManagementMode}::key_management_mode,
-               key_commitment = ${upload.keyCommitment}, kdf_params = ${upload.kdfParams === null ? null : JSON.stringify(upload.kdfParams)}::jsonb,
-               completed_at = ${upload.now}, updated_at = ${upload.now}
-        WHERE id = ${upload.id}::uuid AND user_id = ${upload.userId}::uuid AND status = 'pending'
-        RETURNING reserved_bytes`;
-      if (rows.length === 0) return 'not-pending';
-      const reserved = Number(rows[0].reserved_bytes);
-      if (!(await this.ledger.commitForUser(tx, upload.userId, reserved, upload.sizeBytes, limits.user.quotaBytes))) {
-        throw new Refused('over-quota');
-      }
-      if (!(await this.ledger.commitGlobal(tx, reserved, upload.sizeBytes, limits.globalQuotaBytes))) {
-        throw new Refused('storage-full');
-      }
-      return 'completed';
-    });
+    // One statement (migration complete_upload_function), like presign's reservation.
+    const rows = await this.prisma.$queryRaw<{ outcome: CompleteOutcome }[]>`
+      SELECT complete_upload(
+        ${upload.id}::uuid, ${upload.userId}::uuid, ${BigInt(upload.sizeBytes)}::bigint, ${BigInt(upload.plaintextSizeBytes)}::bigint,
+        ${upload.plaintextHash}, ${upload.passphraseSalt}, ${upload.keyManagementMode}::key_management_mode, ${upload.keyCommitment},
+        ${upload.kdfParams === null ? null : JSON.stringify(upload.kdfParams)}::jsonb,
+        ${BigInt(limits.user.quotaBytes)}::bigint, ${BigInt(limits.globalQuotaBytes)}::bigint, ${upload.now}::timestamptz
+      ) AS outcome`;
+    return rows[0].outcome;
   }
 
   /**
@@ -268,15 +250,6 @@ export class FileRepository {
       take: limit,
     });
     return rows.map(toRecord);
-  }
-
-  private async refusable<T extends CreatePendingOutcome | CompleteOutcome>(work: (tx: LedgerTx) => Promise<T>): Promise<T> {
-    try {
-      return await this.prisma.$transaction(work, TX_OPTIONS);
-    } catch (err) {
-      if (err instanceof Refused) return err.outcome as T;
-      throw err;
-    }
   }
 }
 

@@ -26,10 +26,11 @@ export interface UsageCounters {
 }
 
 /**
- * The byte and file counters on `users` and the service-wide `storage_usage` row. Every check is
- * the `WHERE` of the very `UPDATE` that moves the counter, so concurrent requests can never push a
- * user or the service over a limit; the affected-row count says whether it fit. Lock order is
- * always the file row, then the user row, then `storage_usage`, so transactions cannot deadlock.
+ * The byte and file counters on `users` and the service-wide `storage_usage` row. Counters move
+ * up only in the SQL functions `reserve_upload` (presign) and `complete_upload` (see their
+ * migrations), which check every limit under the rows' locks; this class gives back what a file
+ * held and reads the totals. Lock order is always the user row, then the file row, then
+ * `storage_usage`, so transactions cannot deadlock.
  */
 @Injectable()
 export class QuotaRepository {
@@ -41,34 +42,6 @@ export class QuotaRepository {
    */
   async lockUser(tx: LedgerTx, userId: string): Promise<void> {
     await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId}::uuid FOR NO KEY UPDATE`;
-  }
-
-  /**
-   * Turns a file's reservation into usage of its verified size. When the size fits inside the
-   * reservation nothing is checked (the bytes were already accounted for); otherwise the excess
-   * must fit in the quota.
-   */
-  async commitForUser(tx: LedgerTx, userId: string, reservedBytes: number, sizeBytes: number, quotaBytes: number): Promise<boolean> {
-    const r = BigInt(reservedBytes);
-    const s = BigInt(sizeBytes);
-    const affected = await tx.$executeRaw`
-      UPDATE users SET used_bytes = used_bytes + ${s}::bigint, reserved_bytes = reserved_bytes - ${r}::bigint
-      WHERE id = ${userId}::uuid
-        AND (${s}::bigint <= ${r}::bigint OR used_bytes + reserved_bytes - ${r}::bigint + ${s}::bigint <= ${BigInt(quotaBytes)}::bigint)`;
-    return affected === 1;
-  }
-
-  async commitGlobal(tx: LedgerTx, reservedBytes: number, sizeBytes: number, limitBytes: number): Promise<boolean> {
-    if (reservedBytes === 0 && sizeBytes === 0) return true;
-    const r = BigInt(reservedBytes);
-    const s = BigInt(sizeBytes);
-    const limit = BigInt(limitBytes);
-    const affected = await tx.$executeRaw`
-      UPDATE storage_usage SET used_bytes = used_bytes + ${s}::bigint, reserved_bytes = reserved_bytes - ${r}::bigint
-      WHERE id = 1
-        AND (${s}::bigint <= ${r}::bigint OR ${limit}::bigint = 0
-             OR used_bytes + reserved_bytes - ${r}::bigint + ${s}::bigint <= ${limit}::bigint)`;
-    return affected === 1;
   }
 
   /** Gives back what a file that stops being live held, on the user and service-wide. */
