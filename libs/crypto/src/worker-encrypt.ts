@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { waitAsync } from './wait-async';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
 /** Input ring: slots of 16 chunks, filled by the main thread, encrypted by one worker, hashed by the other. */
@@ -153,14 +154,6 @@ for (let slot = 0; ; slot++) {
 }
 parentPort.postMessage({ sha256: hash.digest('hex') });
 `;
-
-// Node 20 has Atomics.waitAsync, but TypeScript declares it only from the ES2024 lib on.
-type WaitAsync = (
-  array: Int32Array<SharedArrayBuffer>,
-  index: number,
-  value: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export interface SealedOnWorker {
   sha256: string;

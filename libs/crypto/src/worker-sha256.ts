@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { waitAsync } from './wait-async';
 import type { Sha256Stream } from './sha256';
 
 const SLOT_COUNT = 8;
@@ -47,14 +48,6 @@ for (let hashed = 0; ; ) {
   }
 }
 `;
-
-// Node 20 has Atomics.waitAsync, but TypeScript declares it only from the ES2024 lib on.
-type WaitAsync = (
-  array: Int32Array<SharedArrayBuffer>,
-  index: number,
-  value: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /**
  * SHA-256 on a worker thread, so hashing runs on one core while AES-GCM runs on another. Data is

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { MIN_PASSPHRASE_LENGTH } from '@coffer/crypto';
 import { CofferApi } from '../lib/coffer-api';
 import { loadCredentials } from '../lib/credentials';
 import type { Context } from '../lib/context';
@@ -7,7 +6,7 @@ import { CliError, UsageError } from '../lib/errors';
 import { formatBytes, shortId } from '../lib/format';
 import { describeError, ReportedFailure } from '../lib/report-error';
 import { contextFor, type Runtime } from '../lib/runtime';
-import { readSecret } from '../lib/secrets';
+import { readPassphrase } from '../lib/secrets';
 import { uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
 import { openVault } from '../lib/vault-access';
 
@@ -73,15 +72,7 @@ export function uploadCommand(runtime: Runtime): Command {
 
 async function chooseKeying(ctx: Context, options: UploadOptions): Promise<UploadKeying> {
   if (!isPassphraseMode(options)) return { mode: 'vault', vault: await openVault(ctx, options, true) };
-  const passphrase = await readSecret(ctx, {
-    what: 'passphrase',
-    envVar: 'COFFER_PASSPHRASE',
-    file: options.passphraseFile,
-    stdinOption: options.passphraseStdin ? '--passphrase-stdin' : undefined,
-    alternatives: '--passphrase-file or --passphrase-stdin',
-    confirm: true,
-    minLength: MIN_PASSPHRASE_LENGTH,
-  });
+  const passphrase = await readPassphrase(ctx, { file: options.passphraseFile, stdin: options.passphraseStdin }, true);
   return { mode: 'passphrase', passphrase };
 }
 

@@ -12,7 +12,7 @@ import { httpFailure, networkFailure, parseRetryAfter, retryHint } from './http-
 import { getStream, headStatus, readSmall } from './http-transfer';
 import type { KeyChoice } from './key-choice';
 import { startProgress } from './progress';
-import { readSecret } from './secrets';
+import { readPassphrase } from './secrets';
 import type { ShareLink } from './share-link';
 import { openVault, vaultExists, type VaultPasswordOptions } from './vault-access';
 
@@ -167,13 +167,7 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
       if (meta.key_management_mode !== 'passphrase' || !meta.passphrase_salt) {
         throw new CliError('decryption failed: this file was not uploaded with a passphrase', 'Use --key (or --vault on the uploader\'s machine).');
       }
-      const passphrase = await readSecret(ctx, {
-        what: 'passphrase',
-        envVar: 'COFFER_PASSPHRASE',
-        file: choice.file,
-        stdinOption: choice.stdin ? '--passphrase-stdin' : undefined,
-        alternatives: '--passphrase-file or --passphrase-stdin',
-      });
+      const passphrase = await readPassphrase(ctx, { file: choice.file, stdin: choice.stdin }, false);
       let params: KdfParams;
       try {
         params = meta.kdf_params ? parseKdfParams(meta.kdf_params) : DEFAULT_KDF_PARAMS;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { MIN_PASSPHRASE_LENGTH } from '@coffer/crypto';
 import type { Context } from './context';
 import { CliError, UsageError } from './errors';
 import { promptHidden } from './prompt';
@@ -17,6 +18,22 @@ export interface SecretSpec {
   /** A new secret: ask twice at the prompt. */
   confirm?: boolean;
   minLength?: number;
+}
+
+/**
+ * A passphrase-mode file's passphrase: `--passphrase-file`, `--passphrase-stdin`, COFFER_PASSPHRASE
+ * or a prompt. A new one (for an upload) is asked twice and must be long enough.
+ */
+export function readPassphrase(ctx: Context, source: { file?: string; stdin?: boolean }, isNew: boolean): Promise<string> {
+  return readSecret(ctx, {
+    what: 'passphrase',
+    envVar: 'COFFER_PASSPHRASE',
+    file: source.file,
+    stdinOption: source.stdin ? '--passphrase-stdin' : undefined,
+    alternatives: '--passphrase-file or --passphrase-stdin',
+    confirm: isNew,
+    minLength: isNew ? MIN_PASSPHRASE_LENGTH : undefined,
+  });
 }
 
 /**

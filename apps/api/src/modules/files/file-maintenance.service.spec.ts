@@ -9,37 +9,26 @@ import { FileObjects } from './file-objects';
 import { DEAD_ROW_RETENTION_MS, FileMaintenanceService, UPLOAD_GRACE_MS } from './file-maintenance.service';
 import { FileRecord, FileRepository } from './file.repository';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { fileRecord } from '../../../../../test/helpers/file-record';
 
 const NOW = new Date('2026-05-01T10:00:00.000Z');
 const clock: Clock = { now: () => NOW };
 const USER = '11111111-1111-4111-8111-111111111111';
 
+/** An uploaded file whose upload URL expired long ago: what the clean-up jobs look at. */
 function file(id: string, over: Partial<FileRecord> = {}): FileRecord {
-  return {
+  return fileRecord(NOW, {
     id,
     userId: USER,
-    fileName: 'f',
-    mimeType: 'x',
-    status: 'uploaded',
     objectKey: `usrh-0/${id}`,
-    declaredSize: null,
-    reservedBytes: 0,
+    status: 'uploaded',
     encryptedSizeBytes: 100,
     plaintextSizeBytes: 68,
-    plaintextHash: '',
-    passphraseSalt: '',
     keyManagementMode: 'vault',
-    keyCommitment: null,
-    kdfParams: null,
     uploadExpiresAt: new Date(NOW.getTime() - 2 * UPLOAD_GRACE_MS),
     completedAt: NOW,
-    sizeVerifiedAt: null,
-    deletedAt: null,
-    objectRemovedAt: null,
-    createdAt: NOW,
-    updatedAt: NOW,
     ...over,
-  };
+  });
 }
 
 const ended = (f: FileRecord, previousStatus: FileRecord['status']) => ({ id: f.id, userId: f.userId, objectKey: f.objectKey, previousStatus });

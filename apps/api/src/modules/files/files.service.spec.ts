@@ -10,6 +10,7 @@ import { FileRecord, FileRepository } from './file.repository';
 import { FilesService } from './files.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 import { domainError } from '../../../../../test/helpers/domain-error';
+import { fileRecord as baseFileRecord } from '../../../../../test/helpers/file-record';
 
 const NOW = new Date('2026-05-01T10:00:00.000Z');
 const USER = '11111111-1111-4111-8111-111111111111';
@@ -26,31 +27,7 @@ const config = {
 const clock: Clock = { now: () => NOW };
 
 function fileRecord(over: Partial<FileRecord> = {}): FileRecord {
-  return {
-    id: FILE_ID,
-    userId: USER,
-    fileName: 'a.bin',
-    mimeType: 'x/y',
-    status: 'pending',
-    objectKey: KEY,
-    declaredSize: 100,
-    reservedBytes: 100,
-    encryptedSizeBytes: null,
-    plaintextSizeBytes: null,
-    plaintextHash: '',
-    passphraseSalt: '',
-    keyManagementMode: null,
-    keyCommitment: null,
-    kdfParams: null,
-    uploadExpiresAt: new Date(NOW.getTime() + 900_000),
-    completedAt: null,
-    sizeVerifiedAt: null,
-    deletedAt: null,
-    objectRemovedAt: null,
-    createdAt: NOW,
-    updatedAt: NOW,
-    ...over,
-  };
+  return baseFileRecord(NOW, { id: FILE_ID, userId: USER, fileName: 'a.bin', objectKey: KEY, declaredSize: 100, reservedBytes: 100, ...over });
 }
 
 const upload: PresignedRequest = {
