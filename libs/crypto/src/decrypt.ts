@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { gcmOpen } from './aes-gcm';
+import { frameOpener } from './aes-gcm';
 import {
   CHUNK_SIZE,
   HEADER_SIZE,
@@ -60,6 +60,7 @@ async function* openFrames(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = new ByteReader(src);
   const sha256 = createSha256(options.hashInWorker ?? false);
+  const open = frameOpener(rawKey, key);
   try {
     let header = await readHeader(reader);
     const prefix = header.subarray(0, NONCE_PREFIX_SIZE);
@@ -71,7 +72,7 @@ async function* openFrames(
     for (let counter = 0; ; counter++) {
       const nonce = header.subarray(0, NONCE_SIZE);
       const strict = legacy ? undefined : (readStrictNonce(nonce, prefix, counter) ?? fail());
-      const plaintext = openFrame(key, nonce, await readBody(reader, header));
+      const plaintext = open(nonce, await readBody(reader, header)) ?? fail();
       let last: boolean;
       if (strict === undefined) {
         last = !(await reader.hasMore());
@@ -111,14 +112,6 @@ async function readBody(reader: ByteReader, header: Buffer): Promise<Buffer> {
   const body = await reader.read(length);
   if (body.length < length) fail();
   return body;
-}
-
-function openFrame(key: KeyObject, nonce: Buffer, body: Buffer): Buffer {
-  try {
-    return gcmOpen(key, nonce, body);
-  } catch {
-    fail();
-  }
 }
 
 function fail(): never {

@@ -5,6 +5,7 @@ export { DecryptionError } from './decryption-error';
 export type { ResultStream } from './result-stream';
 export { keyCommitment } from './commitment';
 export { randomDek } from './keys';
+export { aesGcmImplementation } from './native-gcm';
 export {
   DEFAULT_KDF_PARAMS,
   deriveKeyFromPassphrase,

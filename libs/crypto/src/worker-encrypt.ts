@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { nativeGcm } from './native-gcm';
 import { waitAsync } from './wait-async';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
@@ -40,11 +41,12 @@ const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { createCipheriv, createSecretKey } = require('node:crypto');
-const { input, lengths, output, outLengths, control, key, prefix } = workerData;
+const { input, lengths, output, outLengths, control, key, prefix, nativeGcmPath } = workerData;
 const state = new Int32Array(control);
 const sizes = new Int32Array(lengths);
 const bytes = new Uint8Array(input);
 const aesKey = createSecretKey(Buffer.from(key));
+const native = nativeGcmPath ? require(nativeGcmPath) : undefined;
 const nonce = Buffer.alloc(${NONCE_SIZE});
 nonce.set(new Uint8Array(prefix), 0);
 const outBytes = Buffer.from(output);
@@ -88,14 +90,22 @@ function seal(chunk, last) {
   if (counter === ${MAX_FRAMES}) throw new RangeError('plaintext is too large for one blob');
   nonce.writeUInt32BE(counter++, 7);
   nonce[11] = last ? 1 : 0;
-  const cipher = createCipheriv('aes-256-gcm', aesKey, nonce);
-  const ciphertext = cipher.update(chunk);
-  cipher.final();
   out.set(nonce, outLength);
-  out.writeUInt32BE(ciphertext.length + ${TAG_SIZE}, outLength + ${NONCE_SIZE});
-  out.set(ciphertext, outLength + ${NONCE_SIZE + 4});
-  out.set(cipher.getAuthTag(), outLength + ${NONCE_SIZE + 4} + ciphertext.length);
-  outLength += ${NONCE_SIZE + 4 + TAG_SIZE} + ciphertext.length;
+  const body = outLength + ${NONCE_SIZE + 4};
+  let bodyLength;
+  if (native) {
+    // Straight into the output ring.
+    bodyLength = native.seal(key, nonce, chunk, out.subarray(body, body + chunk.length + ${TAG_SIZE}));
+  } else {
+    const cipher = createCipheriv('aes-256-gcm', aesKey, nonce);
+    const ciphertext = cipher.update(chunk);
+    cipher.final();
+    out.set(ciphertext, body);
+    out.set(cipher.getAuthTag(), body + ciphertext.length);
+    bodyLength = ciphertext.length + ${TAG_SIZE};
+  }
+  out.writeUInt32BE(bodyLength, outLength + ${NONCE_SIZE});
+  outLength = body + bodyLength;
   plaintextSize += chunk.length;
   if (last) post(true);
   else if (outLength + ${MAX_FRAME_SIZE} > ${OUT_SLOT_SIZE}) post(false);
@@ -249,6 +259,7 @@ export class EncryptPipe {
         outLengths: this.outLengths.buffer,
         key: Uint8Array.from(key),
         prefix: Uint8Array.from(noncePrefix),
+        nativeGcmPath: nativeGcm.binding ? nativeGcm.path : undefined,
       },
     });
     this.hasher = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: rings });

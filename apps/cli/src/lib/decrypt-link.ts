@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { decrypt, DecryptionError, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { aesGcmImplementation, decrypt, DecryptionError, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
 import type { Context } from './context';
@@ -58,7 +58,7 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   ctx.out.debug(`writing to ${target.path}`);
   await checkDownloadAllowed(link.downloadUrl);
   const { dek, commitment } = await fileKey(ctx, request, meta);
-  ctx.out.debug(`key ready (${request.key.kind}); downloading ${link.downloadUrl}`);
+  ctx.out.debug(`key ready (${request.key.kind}, ${aesGcmImplementation()}); downloading ${link.downloadUrl}`);
   if (!commitment) ctx.out.warn('this file has no key commitment (uploaded by another client): the key cannot be pinned before decrypting');
   const expectedHash = request.verify && meta.plaintext_hash ? meta.plaintext_hash : undefined;
 

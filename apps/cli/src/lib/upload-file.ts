@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type BlockSource, type Vault } from '@coffer/crypto';
+import { aesGcmImplementation, blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type BlockSource, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
@@ -65,7 +65,7 @@ export async function uploadFile(
   const encryptedSize = blobSize(size);
   const presigned = await api.presign(fileName, guessMimeType(fileName), encryptedSize, what);
   const fileId = presigned.file_id;
-  ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted`);
+  ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted (${aesGcmImplementation()})`);
 
   const onWorker = size > WORKER_THRESHOLD;
   // On the worker path the file is read straight into the encryptor's shared ring, and the
