@@ -1,5 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import { frameOpener } from './aes-gcm';
+import { frameOpener, type FrameOpener } from './aes-gcm';
 import {
   CHUNK_SIZE,
   HEADER_SIZE,
@@ -40,27 +39,34 @@ export interface DecryptResult {
   legacy: boolean;
 }
 
-export type DecryptedStream = ResultStream<DecryptResult>;
+export interface DecryptedStream extends ResultStream<DecryptResult> {
+  /**
+   * Hands back a plaintext chunk the consumer is done with (e.g. once it is written to disk), so
+   * its memory is reused for later chunks instead of fresh memory. Optional; each chunk at most
+   * once, and never one that something still reads. Anything else is ignored.
+   */
+  recycle(chunk: Uint8Array): void;
+}
 
 /**
  * Decrypts a blob, yielding each frame's plaintext only after that frame verified. Any failure is
  * one sticky `DecryptionError`; plaintext already yielded must then be discarded by the caller.
  */
 export function decrypt(src: AsyncIterable<Uint8Array>, key: Uint8Array, options: DecryptOptions = {}): DecryptedStream {
-  const aesKey = toAesKey(key);
-  return resultStream<DecryptResult>((settle) => openFrames(src, key, aesKey, options, settle));
+  const opener = frameOpener(key, toAesKey(key));
+  const stream = resultStream<DecryptResult>((settle) => openFrames(src, key, opener, options, settle));
+  return Object.assign(stream, { recycle: (chunk: Uint8Array) => opener.recycle(chunk) });
 }
 
 async function* openFrames(
   src: AsyncIterable<Uint8Array>,
   rawKey: Uint8Array,
-  key: KeyObject,
+  opener: FrameOpener,
   options: DecryptOptions,
   settle: (result: DecryptResult) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = new ByteReader(src);
   const sha256 = createSha256(options.hashInWorker ?? false);
-  const open = frameOpener(rawKey, key);
   try {
     let header = await readHeader(reader);
     const prefix = header.subarray(0, NONCE_PREFIX_SIZE);
@@ -72,7 +78,7 @@ async function* openFrames(
     for (let counter = 0; ; counter++) {
       const nonce = header.subarray(0, NONCE_SIZE);
       const strict = legacy ? undefined : (readStrictNonce(nonce, prefix, counter) ?? fail());
-      const plaintext = open(nonce, await readBody(reader, header)) ?? fail();
+      const plaintext = opener.open(nonce, await readBody(reader, header)) ?? fail();
       let last: boolean;
       if (strict === undefined) {
         last = !(await reader.hasMore());

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { aesGcmImplementation, decrypt, DecryptionError, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { aesGcmImplementation, decrypt, DecryptionError, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
 import type { Context } from './context';
@@ -230,7 +230,7 @@ async function openDownload(url: string) {
  * (fdatasync) is started every 64 MiB, so the disk writes back while we decrypt instead of all at
  * the final fsync.
  */
-async function writePlaintext(plaintext: AsyncIterable<Uint8Array>, path: string): Promise<void> {
+async function writePlaintext(plaintext: DecryptedStream, path: string): Promise<void> {
   const handle = await open(path, 'r+');
   let writing: Promise<unknown> = Promise.resolve();
   let flushing: Promise<unknown> = Promise.resolve();
@@ -243,7 +243,8 @@ async function writePlaintext(plaintext: AsyncIterable<Uint8Array>, path: string
       await writing;
       const buffers = batch;
       const at = position;
-      writing = writeAll(handle, buffers, at);
+      // Written chunks go back to the decryptor, which reuses their memory.
+      writing = writeAll(handle, buffers, at).then(() => buffers.forEach((buffer) => plaintext.recycle(buffer)));
       writing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
       position += batchBytes;
       unflushed += batchBytes;
