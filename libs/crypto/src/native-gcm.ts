@@ -18,14 +18,14 @@ export const NATIVE_GCM_PATH = join(__dirname, '..', 'build', 'Release', 'coffer
 /** Set `COFFER_NATIVE_CRYPTO=0` to use Node's crypto even when the binding is built. */
 const DISABLE_VARIABLE = 'COFFER_NATIVE_CRYPTO';
 
-export type NativeGcmStatus = { binding: NativeGcm; path: string } | { binding?: undefined; reason: string };
+export type NativeGcmStatus = { binding: NativeGcm } | { binding?: undefined; reason: string };
 
 export const nativeGcm: NativeGcmStatus = loadNativeGcm();
 
 function loadNativeGcm(): NativeGcmStatus {
   if (process.env[DISABLE_VARIABLE] === '0') return { reason: `disabled by ${DISABLE_VARIABLE}=0` };
   try {
-    return { binding: require(NATIVE_GCM_PATH) as NativeGcm, path: NATIVE_GCM_PATH };
+    return { binding: require(NATIVE_GCM_PATH) as NativeGcm };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { reason: code === 'MODULE_NOT_FOUND' ? 'the binding was not built (npm install builds it with node-gyp)' : (error as Error).message };

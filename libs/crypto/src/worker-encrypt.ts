@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { nativeGcm } from './native-gcm';
+import { NATIVE_GCM_PATH, nativeGcm } from './native-gcm';
 import { waitAsync } from './wait-async';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
@@ -259,7 +259,7 @@ export class EncryptPipe {
         outLengths: this.outLengths.buffer,
         key: Uint8Array.from(key),
         prefix: Uint8Array.from(noncePrefix),
-        nativeGcmPath: nativeGcm.binding ? nativeGcm.path : undefined,
+        nativeGcmPath: nativeGcm.binding ? NATIVE_GCM_PATH : undefined,
       },
     });
     this.hasher = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: rings });
