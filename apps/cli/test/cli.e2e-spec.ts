@@ -163,6 +163,21 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(out.map((o) => o.ok)).toEqual([true, false]);
       expect(batch.stderr).toContain(`coffer: upload of ${join(files, 'missing.bin')} failed: no such file`);
     });
+
+    it('refuses a wrong vault password (checked while the upload runs): exit 1, nothing left behind, no other file tried', async () => {
+      // Above 8 MiB: the worker path, with the PUT under way while the vault unlock fails.
+      await writeFile(join(files, 'refused.bin'), randomBytes(12 * 1024 * 1024));
+      const listed = async () => json<{ file_id: string }[]>(expectOk(await run(['files', 'list', '--json']))).map((f) => f.file_id).sort();
+      const before = await listed();
+      const vaultBefore = await readFile(join(owner.home, 'vault', 'vault.enc'));
+      const refused = await run(['upload', join(files, 'refused.bin'), join(files, 'vault-file.bin'), '--json'], owner, { ...ownerEnv, COFFER_VAULT_PASSWORD: 'not the vault password' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('coffer: cannot open the key vault: wrong vault password');
+      expect(refused.stderr).not.toContain('vault-file.bin');
+      expect(refused.stdout).toBe('');
+      expect(await listed()).toEqual(before);
+      expect((await readFile(join(owner.home, 'vault', 'vault.enc'))).equals(vaultBefore)).toBe(true);
+    });
   });
 
   describe('files', () => {

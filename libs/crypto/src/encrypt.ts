@@ -30,7 +30,7 @@ export interface EncryptOptions {
   /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
   hashInWorker?: boolean;
   /**
-   * Encrypt and hash on two worker threads (one each); the calling thread only moves the source
+   * Encrypt and hash on a worker thread; the calling thread only moves the source
    * into a shared ring (no copy from a `BlockSource`) and hands on the output, leaving it free for
    * I/O (an HTTP upload).
    * Worth it above a few MiB; `hashInWorker` is then irrelevant.

@@ -3,21 +3,19 @@ import { NATIVE_GCM_PATH, nativeGcm } from './native-gcm';
 import { waitAsync } from './wait-async';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
-/** Input ring: slots of 16 chunks, filled by the main thread, encrypted by one worker, hashed by the other. */
+/** Input ring: slots of 16 chunks, filled by the main thread, hashed and encrypted by the worker. */
 const IN_SLOTS = 4;
 const IN_SLOT_SIZE = 16 * CHUNK_SIZE;
-/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the sealing worker, copied out or lent by the main thread. */
+/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the worker, copied out or lent by the main thread. */
 const OUT_FRAMES = 16;
 const OUT_SLOTS = 4;
 const OUT_SLOT_SIZE = OUT_FRAMES * MAX_FRAME_SIZE;
 
 // Control words in shared memory. The main thread publishes input slots (PUBLISHED, CLOSED at the
 // end) and counts the output slots it is done with (TAKEN: copied out, or lent and given back by the
-// consumer); the sealing worker counts the input
-// slots it has encrypted (CONSUMED) and the output slots it has filled (PRODUCED); the hashing
-// worker counts the input slots it has hashed (HASHED). An input slot is free again once both
-// workers are past it. Whatever a worker may wait for also bumps SIGNAL, the one word both sleep
-// on; SLEEPING and HASH_SLEEPING tell the main thread whether a wake-up is needed at all.
+// consumer); the worker counts the input slots it has hashed and encrypted (CONSUMED: free again)
+// and the output slots it has filled (PRODUCED). Whatever the worker may wait for also bumps
+// SIGNAL, the word it sleeps on; SLEEPING tells the main thread whether a wake-up is needed at all.
 const SIGNAL = 0;
 const PUBLISHED = 1;
 const CONSUMED = 2;
@@ -25,28 +23,30 @@ const CLOSED = 3;
 const SLEEPING = 4;
 const TAKEN = 5;
 const PRODUCED = 6;
-/** Set by the main thread while it waits: the workers notify only then (a notify is not free). */
+/** Set by the main thread while it waits: the worker notifies only then (a notify is not free). */
 const MAIN_WAITING = 7;
-const HASHED = 8;
-const HASH_SLEEPING = 9;
-const CONTROL_WORDS = 10;
+const CONTROL_WORDS = 8;
 
 /**
  * Plain JavaScript evaluated in the worker (so the same code runs from the compiled library and
- * from the TypeScript sources under jest). It seals every frame of the blob into the output ring.
+ * from the TypeScript sources under jest). It hashes each input slot and seals every frame of the
+ * blob into the output ring. One worker, not one for each: with the native AES-GCM it keeps up
+ * with what the main thread and the network take, and the ~6 MiB a second worker costs is what
+ * lets the vault unlock's 64 MiB run beside an upload within the memory budget.
  * (Transferring fresh output buffers with postMessage instead cost the worker more than the main
  * thread's copy out of the ring.)
  */
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { createCipheriv, createSecretKey } = require('node:crypto');
+const { createCipheriv, createHash, createSecretKey } = require('node:crypto');
 const { input, lengths, output, outLengths, control, key, prefix, nativeGcmPath } = workerData;
 const state = new Int32Array(control);
 const sizes = new Int32Array(lengths);
 const bytes = new Uint8Array(input);
 const aesKey = createSecretKey(Buffer.from(key));
 const native = nativeGcmPath ? require(nativeGcmPath) : undefined;
+const hash = createHash('sha256');
 const nonce = Buffer.alloc(${NONCE_SIZE});
 nonce.set(new Uint8Array(prefix), 0);
 const outBytes = Buffer.from(output);
@@ -79,7 +79,7 @@ function post(last) {
   // The last slot's length is stored as -1 - length.
   outSizes[produced % ${OUT_SLOTS}] = last ? -1 - outLength : outLength;
   // The result travels by message, sent before the last slot is published.
-  if (last) parentPort.postMessage({ plaintextSize });
+  if (last) parentPort.postMessage({ plaintextSize, sha256: hash.digest('hex') });
   Atomics.store(state, ${PRODUCED}, ++produced);
   if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${PRODUCED});
   if (!last) nextOutSlot();
@@ -120,6 +120,7 @@ for (let slot = 0; ; slot++) {
   }
   const base = (slot % ${IN_SLOTS}) * ${IN_SLOT_SIZE};
   const length = sizes[slot % ${IN_SLOTS}];
+  hash.update(bytes.subarray(base, base + length));
   let done = false;
   for (let offset = 0; offset < length; offset += ${CHUNK_SIZE}) {
     const size = Math.min(${CHUNK_SIZE}, length - offset);
@@ -136,33 +137,6 @@ for (let slot = 0; ; slot++) {
   if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${CONSUMED});
   if (done) break;
 }
-`;
-
-/**
- * The second worker: SHA-256 of the plaintext, read from the same input ring. SHA-256 costs as
- * much CPU as AES-GCM here, so on two cores the two run side by side instead of one after the other.
- */
-const HASH_WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { input, lengths, control } = workerData;
-const state = new Int32Array(control);
-const sizes = new Int32Array(lengths);
-const hash = require('node:crypto').createHash('sha256');
-for (let slot = 0; ; slot++) {
-  for (;;) {
-    const signal = Atomics.load(state, ${SIGNAL});
-    if (Atomics.load(state, ${PUBLISHED}) > slot || Atomics.load(state, ${CLOSED}) === 1) break;
-    Atomics.store(state, ${HASH_SLEEPING}, 1);
-    Atomics.wait(state, ${SIGNAL}, signal);
-    Atomics.store(state, ${HASH_SLEEPING}, 0);
-  }
-  if (Atomics.load(state, ${PUBLISHED}) <= slot) break;
-  hash.update(new Uint8Array(input, (slot % ${IN_SLOTS}) * ${IN_SLOT_SIZE}, sizes[slot % ${IN_SLOTS}]));
-  Atomics.store(state, ${HASHED}, slot + 1);
-  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${HASHED});
-}
-parentPort.postMessage({ sha256: hash.digest('hex') });
 `;
 
 export interface SealedOnWorker {
@@ -184,7 +158,7 @@ export function isBlockSource(src: AsyncIterable<Uint8Array> | BlockSource): src
 }
 
 /**
- * AES-GCM and SHA-256 of a whole blob on two worker threads. The main thread only moves the
+ * AES-GCM and SHA-256 of a whole blob on a worker thread. The main thread only moves the
  * source into a shared ring (one memcpy, none for a `BlockSource`) and hands on the output chunks
  * (copies, or lent views of the ring), so a consumer that does I/O on the main thread (an HTTP
  * upload) loses little to the crypto. Same bytes as the inline path.
@@ -225,9 +199,8 @@ export class EncryptPipe {
   private readonly outBytes = new Uint8Array(this.output);
   private readonly outLengths = new Int32Array(new SharedArrayBuffer(OUT_SLOTS * 4));
   private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  private readonly sealer: Worker;
-  private readonly hasher: Worker;
-  /** Hash and size of the plaintext, once both workers have sent their final message. */
+  private readonly worker: Worker;
+  /** Hash and size of the plaintext, once the worker has sent its final message. */
   readonly result: Promise<SealedOnWorker>;
   /** Rejects when a worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;
@@ -250,11 +223,12 @@ export class EncryptPipe {
     noncePrefix: Buffer,
     private readonly lendOutput = false,
   ) {
-    const rings = { input: this.input, lengths: this.lengths.buffer, control: this.state.buffer };
-    this.sealer = new Worker(WORKER_SOURCE, {
+    this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        ...rings,
+        input: this.input,
+        lengths: this.lengths.buffer,
+        control: this.state.buffer,
         output: this.output,
         outLengths: this.outLengths.buffer,
         key: Uint8Array.from(key),
@@ -262,13 +236,9 @@ export class EncryptPipe {
         nativeGcmPath: nativeGcm.binding ? NATIVE_GCM_PATH : undefined,
       },
     });
-    this.hasher = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: rings });
-    const sealed = this.finalMessage<{ plaintextSize: number }>(this.sealer, 'the encryption worker exited');
-    const hashed = this.finalMessage<{ sha256: string }>(this.hasher, 'the hashing worker exited');
-    this.failed = Promise.race([sealed.failed, hashed.failed]);
-    this.failed.catch(() => undefined);
-    this.result = Promise.all([sealed.message, hashed.message]).then(([{ plaintextSize }, { sha256 }]) => ({ sha256, plaintextSize }));
-    this.result.catch(() => undefined);
+    const sealed = this.finalMessage<SealedOnWorker>(this.worker, 'the encryption worker exited');
+    this.failed = sealed.failed;
+    this.result = sealed.message;
   }
 
   /** A worker's one message, and a promise that rejects if it fails or exits without sending it. */
@@ -385,10 +355,8 @@ export class EncryptPipe {
 
   dispose(): void {
     this.stopped = true;
-    for (const worker of [this.sealer, this.hasher]) {
-      worker.removeAllListeners();
-      void worker.terminate();
-    }
+    this.worker.removeAllListeners();
+    void this.worker.terminate();
   }
 
   private publish(length: number): void {
@@ -399,44 +367,36 @@ export class EncryptPipe {
 
   private signal(): void {
     Atomics.add(this.state, SIGNAL, 1);
-    if (Atomics.load(this.state, SLEEPING) === 1 || Atomics.load(this.state, HASH_SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
+    if (Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
   }
 
-  /** Waits until both workers are done with the oldest input slot, if the ring is full. */
+  /** Waits until the worker is done with the oldest input slot, if the ring is full. */
   private async waitForFreeSlot(): Promise<void> {
-    if (this.published - this.slowestReader().done < IN_SLOTS) return;
+    if (this.published - Atomics.load(this.state, CONSUMED) < IN_SLOTS) return;
     await this.whileReferenced(async () => {
       for (;;) {
-        const { word, done } = this.slowestReader();
-        if (this.published - done < IN_SLOTS || this.stopped) return;
+        const consumed = Atomics.load(this.state, CONSUMED);
+        if (this.published - consumed < IN_SLOTS || this.stopped) return;
         Atomics.store(this.state, MAIN_WAITING, 1);
-        const wait = waitAsync(this.state, word, done);
+        const wait = waitAsync(this.state, CONSUMED, consumed);
         if (wait.async) await Promise.race([wait.value, this.failed]);
       }
     });
   }
 
-  private slowestReader(): { word: number; done: number } {
-    const consumed = Atomics.load(this.state, CONSUMED);
-    const hashed = Atomics.load(this.state, HASHED);
-    return consumed <= hashed ? { word: CONSUMED, done: consumed } : { word: HASHED, done: hashed };
-  }
-
   /**
-   * The workers are unreferenced except while we wait for them (an abandoned stream must not keep the
+   * The worker is unreferenced except while we wait for it (an abandoned stream must not keep the
    * process alive); two waits can overlap (feeding and output), hence the count.
    */
   private async whileReferenced<T>(wait: () => Promise<T>): Promise<T> {
     if (this.waiting++ === 0) {
-      this.sealer.ref();
-      this.hasher.ref();
+      this.worker.ref();
     }
     try {
       return await wait();
     } finally {
       if (--this.waiting === 0) {
-        this.sealer.unref();
-        this.hasher.unref();
+        this.worker.unref();
         Atomics.store(this.state, MAIN_WAITING, 0);
       }
     }

@@ -8,7 +8,7 @@ import { describeError, ReportedFailure } from '../lib/report-error';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { readPassphrase } from '../lib/secrets';
 import { uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
-import { openVault } from '../lib/vault-access';
+import { beginOpeningVault } from '../lib/vault-access';
 
 export interface UploadOptions {
   name?: string;
@@ -59,6 +59,8 @@ export function uploadCommand(runtime: Runtime): Command {
           outcomes.push({ ok: true, ...result });
           if (!ctx.out.json) printUploaded(ctx, result);
         } catch (error) {
+          // Without the vault (wrong password, damaged file) no other file can be uploaded either.
+          if (keying.mode === 'vault' && (await keying.vault.then(() => false, () => true))) throw error;
           const { text } = describeError(error, ctx.out.verbose);
           ctx.io.stderr.write(text);
           outcomes.push({ ok: false, path, error: error instanceof Error ? error.message : String(error) });
@@ -71,7 +73,7 @@ export function uploadCommand(runtime: Runtime): Command {
 }
 
 async function chooseKeying(ctx: Context, options: UploadOptions): Promise<UploadKeying> {
-  if (!isPassphraseMode(options)) return { mode: 'vault', vault: await openVault(ctx, options, true) };
+  if (!isPassphraseMode(options)) return { mode: 'vault', vault: (await beginOpeningVault(ctx, options, true)).vault };
   const passphrase = await readPassphrase(ctx, { file: options.passphraseFile, stdin: options.passphraseStdin }, true);
   return { mode: 'passphrase', passphrase };
 }

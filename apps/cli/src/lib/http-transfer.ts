@@ -9,6 +9,8 @@ export interface PutOptions {
   onBytes?: (bytes: number) => void;
   /** Called with every chunk once the socket has taken it, so its memory can be reused. */
   release?: (chunk: Uint8Array) => void;
+  /** Aborting it destroys the request at once. */
+  signal?: AbortSignal;
 }
 
 export interface SmallResponse {
@@ -32,6 +34,7 @@ export function putStream(url: string, options: PutOptions): Promise<SmallRespon
   const request = (target.protocol === 'https:' ? https : http).request(target, {
     method: 'PUT',
     headers: { ...options.headers, 'content-length': String(options.contentLength) },
+    signal: options.signal,
   });
   const response = new Promise<SmallResponse>((resolve, reject) => {
     request.once('response', (res) => readSmall(res).then(resolve, reject));

@@ -13,8 +13,11 @@ import { startProgress } from './progress';
 import { buildShareLink } from './share-link';
 import { vaultFailure } from './vault-access';
 
-/** How the file key is made: a random DEK kept in the vault, or Argon2id of a passphrase. */
-export type UploadKeying = { mode: 'vault'; vault: Vault } | { mode: 'passphrase'; passphrase: string };
+/**
+ * How the file key is made: a random DEK kept in the vault (which may still be unlocking), or
+ * Argon2id of a passphrase.
+ */
+export type UploadKeying = { mode: 'vault'; vault: Promise<Vault> } | { mode: 'passphrase'; passphrase: string };
 
 export interface UploadResult {
   path: string;
@@ -30,16 +33,16 @@ export interface UploadResult {
 /** Read the file in large blocks: 64 KiB reads halve the throughput of the encrypt-and-hash pass. */
 const READ_BLOCK = 1024 * 1024;
 /**
- * Above this size AES-GCM and SHA-256 run on two worker threads, leaving the main thread to the
- * file reads and the HTTP upload.
+ * Above this size AES-GCM and SHA-256 run on a worker thread, leaving the main thread to the file
+ * reads and the HTTP upload.
  */
 const WORKER_THRESHOLD = 8 * 1024 * 1024;
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
 
 /**
- * Encrypts and uploads one file (presign → key saved → streamed PUT → complete) and returns its
- * share link. The vault entry is written before the upload is completed, so no failure after the
- * upload can leave a file whose key is lost.
+ * Encrypts and uploads one file (presign → streamed PUT while the key is saved → complete) and
+ * returns its share link. The vault entry is written before the upload is completed, so no failure
+ * after the upload can leave a file whose key is lost; if it cannot be written, the PUT is aborted.
  */
 export async function uploadFile(
   ctx: Context,
@@ -78,26 +81,29 @@ export async function uploadFile(
     throw error;
   }
   const blob = encrypt(input.source, dek, { encryptInWorker: onWorker, lendOutput: onWorker });
+  const abort = new AbortController();
+  // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
+  const keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault, fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
+  keyRecorded.catch(() => undefined);
   try {
-    if (keying.mode === 'vault') {
-      try {
-        await keying.vault.put(fileId, dek, blob.commitment);
-      } catch (error) {
-        await discardPending(ctx, api, fileId);
-        throw vaultFailure(error, ctx.vaultDir);
-      }
-    }
-
     const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
+    let putError: unknown;
     try {
-      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk));
+      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk), abort.signal);
     } catch (error) {
-      progress.stop();
-      await discardPending(ctx, api, fileId);
-      if (keying.mode === 'vault') await keying.vault.remove(fileId).catch(() => undefined);
-      throw error;
+      putError = error;
     }
     progress.stop();
+    const recorded = await keyRecorded.then(
+      (vault) => ({ vault }),
+      (error: unknown) => ({ error }),
+    );
+    if (putError !== undefined || 'error' in recorded) {
+      await discardPending(ctx, api, fileId);
+      if ('vault' in recorded && recorded.vault) await recorded.vault.remove(fileId).catch(() => undefined);
+      // A failed vault is the cause when it aborted the PUT.
+      throw 'error' in recorded ? recorded.error : putError;
+    }
   } finally {
     await input.close();
   }
@@ -195,13 +201,28 @@ function changedWhileRead(path: string, read: number, size: number): CliError {
   return new CliError(`${path} changed while it was read (${read} of ${size} bytes)`, 'Upload it again once it no longer changes.');
 }
 
+/** Opens the vault (awaiting its unlock) and records the key; on failure aborts the upload. */
+async function recordKey(pending: Promise<Vault>, fileId: string, dek: Buffer, commitment: string, abort: AbortController, vaultDir: string): Promise<Vault> {
+  try {
+    const vault = await pending;
+    await vault.put(fileId, dek, commitment).catch((error: unknown) => {
+      throw vaultFailure(error, vaultDir);
+    });
+    return vault;
+  } catch (error) {
+    abort.abort(error);
+    throw error;
+  }
+}
+
 async function putBlob(
   resource: { url: string; method?: string; headers?: Record<string, string> },
   contentLength: number,
   body: AsyncIterable<Uint8Array>,
   onBytes: (n: number) => void,
   what: string,
-  release?: (chunk: Uint8Array) => void,
+  release: (chunk: Uint8Array) => void,
+  signal: AbortSignal,
 ): Promise<void> {
   if (resource.method && resource.method.toUpperCase() !== 'PUT') {
     throw new CliError(`${what} failed: the server asked for an upload method this client does not support (${resource.method})`, 'Update coffer.');
@@ -214,6 +235,7 @@ async function putBlob(
       body,
       onBytes,
       release,
+      signal,
     });
   } catch (error) {
     if (error instanceof CliError) throw error;

@@ -26,6 +26,14 @@ export async function vaultExists(ctx: Context): Promise<boolean> {
  * asked twice at a prompt and must have 12+ characters). One Argon2id derivation per call.
  */
 export async function openVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<Vault> {
+  return (await beginOpeningVault(ctx, options, create)).vault;
+}
+
+/**
+ * Reads the vault password now (a prompt happens here) and starts the unlock, returning it still
+ * running: Argon2id takes a third of a second, which an upload can spend transferring.
+ */
+export async function beginOpeningVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<{ vault: Promise<Vault> }> {
   const exists = await vaultExists(ctx);
   if (!exists && !create) {
     throw new CliError(`there is no key vault in ${ctx.vaultDir}`, 'Vault-mode keys live in the vault of the machine that uploaded; elsewhere give the key with --key.');
@@ -38,6 +46,13 @@ export async function openVault(ctx: Context, options: VaultPasswordOptions, cre
     confirm: !exists,
     minLength: exists ? undefined : MIN_PASSPHRASE_LENGTH,
   });
+  const vault = unlock(ctx, password, exists);
+  // Awaited by the caller later; until then a failure must not count as unhandled.
+  vault.catch(() => undefined);
+  return { vault };
+}
+
+async function unlock(ctx: Context, password: string, exists: boolean): Promise<Vault> {
   try {
     if (exists) return await Vault.open(ctx.vaultDir, password);
     try {
