@@ -60,7 +60,8 @@ export function uploadCommand(runtime: Runtime): Command {
           if (!ctx.out.json) printUploaded(ctx, result);
         } catch (error) {
           // Without the vault (wrong password, damaged file) no other file can be uploaded either.
-          if (keying.mode === 'vault' && (await keying.vault.then(() => false, () => true))) throw error;
+          const vaultError = keying.mode === 'vault' ? await keying.vault.then(() => undefined, (failure: unknown) => failure) : undefined;
+          if (vaultError !== undefined) throw vaultError;
           const { text } = describeError(error, ctx.out.verbose);
           ctx.io.stderr.write(text);
           outcomes.push({ ok: false, path, error: error instanceof Error ? error.message : String(error) });

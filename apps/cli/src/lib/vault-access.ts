@@ -31,7 +31,9 @@ export async function openVault(ctx: Context, options: VaultPasswordOptions, cre
 
 /**
  * Reads the vault password now (a prompt happens here) and starts the unlock, returning it still
- * running: Argon2id takes a third of a second, which an upload can spend transferring.
+ * running: Argon2id takes a third of a second, which an upload can spend transferring. A vault
+ * that does not exist yet is created before this returns (its notice must not cut into a
+ * progress bar).
  */
 export async function beginOpeningVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<{ vault: Promise<Vault> }> {
   const exists = await vaultExists(ctx);
@@ -47,6 +49,7 @@ export async function beginOpeningVault(ctx: Context, options: VaultPasswordOpti
     minLength: exists ? undefined : MIN_PASSPHRASE_LENGTH,
   });
   const vault = unlock(ctx, password, exists);
+  if (!exists) await vault;
   // Awaited by the caller later; until then a failure must not count as unhandled.
   vault.catch(() => undefined);
   return { vault };
