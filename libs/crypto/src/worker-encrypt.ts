@@ -202,7 +202,7 @@ export class EncryptPipe {
   private readonly worker: Worker;
   /** Hash and size of the plaintext, once the worker has sent its final message. */
   readonly result: Promise<SealedOnWorker>;
-  /** Rejects when a worker fails or exits early, so no wait can hang on a dead worker. */
+  /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;
   private published = 0;
   /** Output slots handed to the consumer, and (lending) the ones it has given back. */
