@@ -32,9 +32,12 @@ async function main() {
     const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { encryptInWorker: true });
     await pipeline(Readable.from(blob), createWriteStream(output));
   } else if (mode === 'encrypt-worker') {
-    const blob = encrypt(reuse(input), KEY, { encryptInWorker: true });
+    // As the CLI: the worker reads the file and hashes it, this thread encrypts.
+    const handle = await open(input);
+    const blob = encrypt({ fd: handle.fd, size: (await handle.stat()).size }, KEY, { encryptInWorker: true });
     for await (const chunk of blob) blob.recycle(chunk);
     await blob.result;
+    await handle.close();
   } else if (mode === 'encrypt-inline') {
     const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { hashInWorker: true });
     for await (const _ of blob);

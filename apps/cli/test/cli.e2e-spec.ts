@@ -322,7 +322,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     expect((await stat(dest)).size).toBe(0);
   });
 
-  it('uploads a file above 8 MiB on the worker path (read into the shared ring, sent from it) and decrypts it', async () => {
+  it('uploads a file above 8 MiB on the worker path (read and hashed by the worker, encrypted and sent by the main thread) and decrypts it', async () => {
     const bytes = randomBytes(9 * 1024 * 1024 + 12_345);
     await writeFile(join(files, 'large.bin'), bytes);
     const [large] = json<Uploaded[]>(expectOk(await run(['upload', join(files, 'large.bin'), '--json'])));

@@ -1,4 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
+import { read } from 'node:fs';
+import { promisify } from 'node:util';
 import { gcmSeal } from './aes-gcm';
 import {
   CHUNK_SIZE,
@@ -15,9 +17,22 @@ import { keyCommitment } from './commitment';
 import { toAesKey } from './keys';
 import { resultStream, type ResultStream } from './result-stream';
 import { createSha256 } from './sha256';
-import { isBlockSource, sealFramesOnWorker, type BlockSource, type EncryptPipe } from './worker-encrypt';
+import {
+  FileChangedError,
+  isBlockSource,
+  isFileSource,
+  prestartEncryptWorker,
+  sealFramesOnWorker,
+  type BlockSource,
+  type EncryptPipe,
+  type EncryptSource,
+  type FileSource,
+} from './worker-encrypt';
 
-export type { BlockSource };
+export { FileChangedError, prestartEncryptWorker };
+export type { BlockSource, EncryptSource, FileSource };
+
+const readAt = promisify(read);
 
 /** Frames emitted per output chunk: fewer, larger writes downstream. */
 const FRAMES_PER_OUTPUT_CHUNK = 4;
@@ -30,18 +45,10 @@ export interface EncryptOptions {
   /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
   hashInWorker?: boolean;
   /**
-   * Encrypt and hash on a worker thread; the calling thread only moves the source
-   * into a shared ring (no copy from a `BlockSource`) and hands on the output, leaving it free for
-   * I/O (an HTTP upload).
-   * Worth it above a few MiB; `hashInWorker` is then irrelevant.
+   * Hash on a worker thread (which also reads a `FileSource`) while the calling thread encrypts:
+   * the two cost about the same. Worth it above a few MiB; `hashInWorker` is then irrelevant.
    */
   encryptInWorker?: boolean;
-  /**
-   * With `encryptInWorker`: yield views of the shared output ring instead of copies. Each chunk is
-   * lent: the consumer must hand every chunk back with `blob.recycle` once done with it (e.g. in
-   * its socket write callback), in the order received; encryption stalls while all slots are lent.
-   */
-  lendOutput?: boolean;
 }
 
 export interface EncryptResult {
@@ -56,10 +63,10 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
   /** Key commitment (base64) of this blob; known before the first byte is read. */
   readonly commitment: string;
   /**
-   * Hands back a chunk the consumer no longer needs (e.g. once its socket write has completed).
-   * Required for every chunk with `lendOutput`; otherwise optional: later chunks then reuse its
-   * memory, which stays hot in cache. Only chunks of this blob are taken, only with
-   * `encryptInWorker`; otherwise, and for anything else, it does nothing.
+   * Hands back a chunk the consumer no longer needs (e.g. once its socket write has completed),
+   * optional: later chunks then reuse its memory, which stays hot in cache. Only chunks of this
+   * blob are taken, only with `encryptInWorker`; otherwise, and for anything else, it does nothing.
+   * Never hand back a chunk that something still reads.
    */
   recycle(chunk: Uint8Array): void;
 }
@@ -69,17 +76,17 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
  * (sixteen with `encryptInWorker`).
  * `result` gives the plaintext's SHA-256 and size, computed in the same pass. Chunks of `src` must
  * not be modified after they are yielded. A `BlockSource` (one that reads into given memory)
- * saves a copy on the worker path.
+ * saves a copy on the worker path; a `FileSource` (an open file) is read by the worker itself.
  */
-export function encrypt(src: AsyncIterable<Uint8Array> | BlockSource, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
+export function encrypt(src: EncryptSource, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
   const aesKey = toAesKey(key);
   const noncePrefix = Buffer.from(options.noncePrefix ?? randomBytes(NONCE_PREFIX_SIZE));
   const commitment = keyCommitment(key, noncePrefix);
   let pipe: EncryptPipe | undefined;
   const stream = resultStream<EncryptResult>((settle) =>
     options.encryptInWorker
-      ? sealFramesOnWorker(src, key, noncePrefix, options.lendOutput ?? false, settle, (started) => (pipe = started))
-      : sealFrames(isBlockSource(src) ? blocksOf(src) : src, aesKey, noncePrefix, options.hashInWorker ?? false, settle),
+      ? sealFramesOnWorker(src, key, noncePrefix, settle, (started) => (pipe = started))
+      : sealFrames(inlineSource(src), aesKey, noncePrefix, options.hashInWorker ?? false, settle),
   );
   const recycle = (chunk: Uint8Array): void => pipe?.recycle(chunk);
   return Object.assign(stream, { noncePrefix, commitment, recycle });
@@ -123,6 +130,22 @@ async function* sealFrames(
   } finally {
     sha256.dispose();
     await reader.close();
+  }
+}
+
+function inlineSource(src: EncryptSource): AsyncIterable<Uint8Array> {
+  if (isFileSource(src)) return fileBlocks(src);
+  return isBlockSource(src) ? blocksOf(src) : src;
+}
+
+/** Exactly `file.size` bytes of the file from its start, in large blocks. */
+async function* fileBlocks(file: FileSource): AsyncGenerator<Uint8Array> {
+  for (let position = 0; position < file.size; ) {
+    const block = Buffer.allocUnsafe(Math.min(BLOCK_SOURCE_READ_SIZE, file.size - position));
+    const { bytesRead } = await readAt(file.fd, block, 0, block.length, position);
+    if (bytesRead === 0) throw new FileChangedError(position, file.size);
+    position += bytesRead;
+    yield block.subarray(0, bytesRead);
   }
 }
 

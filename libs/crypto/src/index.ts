@@ -1,5 +1,5 @@
 export { blobSize } from './blob-format';
-export { encrypt, type BlockSource, type EncryptedBlob, type EncryptOptions, type EncryptResult } from './encrypt';
+export { encrypt, FileChangedError, prestartEncryptWorker, type BlockSource, type EncryptedBlob, type EncryptOptions, type EncryptResult, type EncryptSource, type FileSource } from './encrypt';
 export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './decrypt';
 export { DecryptionError } from './decryption-error';
 export type { ResultStream } from './result-stream';

@@ -1,56 +1,50 @@
+import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { NATIVE_GCM_PATH, nativeGcm } from './native-gcm';
+import { gcmSeal } from './aes-gcm';
+import { CHUNK_SIZE, HEADER_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, setNonceCounter, TAG_SIZE } from './blob-format';
+import { toAesKey } from './keys';
+import { nativeGcm } from './native-gcm';
 import { waitAsync } from './wait-async';
-import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, TAG_SIZE } from './blob-format';
 
-/** Input ring: slots of 16 chunks, filled by the main thread, hashed and encrypted by the worker. */
-const IN_SLOTS = 4;
-const IN_SLOT_SIZE = 16 * CHUNK_SIZE;
-/** Output ring: slots of up to 16 frames (≈1 MiB), filled by the worker, copied out or lent by the main thread. */
-const OUT_FRAMES = 16;
-const OUT_SLOTS = 4;
-const OUT_SLOT_SIZE = OUT_FRAMES * MAX_FRAME_SIZE;
+/**
+ * Input ring: slots of 16 chunks, filled by the main thread from a source (or by the worker from a
+ * file), hashed by the worker and sealed by the main thread.
+ */
+const SLOTS = 4;
+const SLOT_SIZE = 16 * CHUNK_SIZE;
+/** One output chunk holds the frames of one input slot. */
+const OUTPUT_CHUNK_SIZE = 16 * MAX_FRAME_SIZE;
 
-// Control words in shared memory. The main thread publishes input slots (PUBLISHED, CLOSED at the
-// end) and counts the output slots it is done with (TAKEN: copied out, or lent and given back by the
-// consumer); the worker counts the input slots it has hashed and encrypted (CONSUMED: free again)
-// and the output slots it has filled (PRODUCED). Whatever the worker may wait for also bumps
-// SIGNAL, the word it sleeps on; SLEEPING tells the main thread whether a wake-up is needed at all.
+// Control words in shared memory. FILLED counts the slots filled (by the main thread, or by the
+// worker when it reads a file), HASHED the slots the worker has hashed, SEALED the slots the main
+// thread has sealed; a slot is free again once it is both hashed and sealed. CLOSED: the main
+// thread has filled its last slot. Whatever the worker may wait for also bumps SIGNAL, the word it
+// sleeps on; SLEEPING tells the main thread whether a wake-up is needed at all.
 const SIGNAL = 0;
-const PUBLISHED = 1;
-const CONSUMED = 2;
-const CLOSED = 3;
-const SLEEPING = 4;
-const TAKEN = 5;
-const PRODUCED = 6;
+const FILLED = 1;
+const HASHED = 2;
+const SEALED = 3;
+const CLOSED = 4;
+const SLEEPING = 5;
 /** Set by the main thread while it waits: the worker notifies only then (a notify is not free). */
-const MAIN_WAITING = 7;
+const MAIN_WAITING = 6;
 const CONTROL_WORDS = 8;
 
 /**
  * Plain JavaScript evaluated in the worker (so the same code runs from the compiled library and
- * from the TypeScript sources under jest). It hashes each input slot and seals every frame of the
- * blob into the output ring. One worker, not one for each: with the native AES-GCM it keeps up
- * with what the main thread and the network take, and the ~6 MiB a second worker costs is what
- * lets the vault unlock's 64 MiB run beside an upload within the memory budget.
- * (Transferring fresh output buffers with postMessage instead cost the worker more than the main
- * thread's copy out of the ring.)
+ * from the TypeScript sources under jest). It hashes every slot; given a file, it first reads the
+ * slot itself, so the bytes are hashed from this core's cache. AES-GCM stays on the main thread:
+ * SHA-256 costs about as much as AES-GCM and the socket writes together, so this split keeps both
+ * cores equally busy. (One worker doing both was the bottleneck of an upload.)
  */
 const WORKER_SOURCE = `
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { createCipheriv, createHash, createSecretKey } = require('node:crypto');
-const { input, lengths, output, outLengths, control, key, prefix, nativeGcmPath } = workerData;
-const state = new Int32Array(control);
-const sizes = new Int32Array(lengths);
-const bytes = new Uint8Array(input);
-const aesKey = createSecretKey(Buffer.from(key));
-const native = nativeGcmPath ? require(nativeGcmPath) : undefined;
+const { parentPort } = require('node:worker_threads');
+const { readSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+let state, sizes, bytes, file;
 const hash = createHash('sha256');
-const nonce = Buffer.alloc(${NONCE_SIZE});
-nonce.set(new Uint8Array(prefix), 0);
-const outBytes = Buffer.from(output);
-const outSizes = new Int32Array(outLengths);
+let plaintextSize = 0;
 
 function waitUntil(ready) {
   for (;;) {
@@ -62,82 +56,93 @@ function waitUntil(ready) {
   }
 }
 
-let produced = 0;
-let out;
-let outLength = 0;
-let counter = 0;
-let plaintextSize = 0;
-
-function nextOutSlot() {
-  waitUntil(() => produced - Atomics.load(state, ${TAKEN}) < ${OUT_SLOTS});
-  const base = (produced % ${OUT_SLOTS}) * ${OUT_SLOT_SIZE};
-  out = outBytes.subarray(base, base + ${OUT_SLOT_SIZE});
-  outLength = 0;
+function publish(word, value) {
+  Atomics.store(state, word, value);
+  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, word);
 }
 
-function post(last) {
-  // The last slot's length is stored as -1 - length.
-  outSizes[produced % ${OUT_SLOTS}] = last ? -1 - outLength : outLength;
-  // The result travels by message, sent before the last slot is published.
-  if (last) parentPort.postMessage({ plaintextSize, sha256: hash.digest('hex') });
-  Atomics.store(state, ${PRODUCED}, ++produced);
-  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${PRODUCED});
-  if (!last) nextOutSlot();
-}
-
-nextOutSlot();
-function seal(chunk, last) {
-  if (counter === ${MAX_FRAMES}) throw new RangeError('plaintext is too large for one blob');
-  nonce.writeUInt32BE(counter++, 7);
-  nonce[11] = last ? 1 : 0;
-  out.set(nonce, outLength);
-  const body = outLength + ${NONCE_SIZE + 4};
-  let bodyLength;
-  if (native) {
-    // Straight into the output ring.
-    bodyLength = native.seal(key, nonce, chunk, out.subarray(body, body + chunk.length + ${TAG_SIZE}));
-  } else {
-    const cipher = createCipheriv('aes-256-gcm', aesKey, nonce);
-    const ciphertext = cipher.update(chunk);
-    cipher.final();
-    out.set(ciphertext, body);
-    out.set(cipher.getAuthTag(), body + ciphertext.length);
-    bodyLength = ciphertext.length + ${TAG_SIZE};
-  }
-  out.writeUInt32BE(bodyLength, outLength + ${NONCE_SIZE});
-  outLength = body + bodyLength;
-  plaintextSize += chunk.length;
-  if (last) post(true);
-  else if (outLength + ${MAX_FRAME_SIZE} > ${OUT_SLOT_SIZE}) post(false);
-}
-
-for (let slot = 0; ; slot++) {
-  waitUntil(() => Atomics.load(state, ${PUBLISHED}) > slot || Atomics.load(state, ${CLOSED}) === 1);
-  if (Atomics.load(state, ${PUBLISHED}) <= slot) {
-    // Closed with nothing left: only an empty plaintext gets here before its final frame.
-    if (counter === 0) seal(new Uint8Array(0), true);
-    break;
-  }
-  const base = (slot % ${IN_SLOTS}) * ${IN_SLOT_SIZE};
-  const length = sizes[slot % ${IN_SLOTS}];
+function hashSlot(slot) {
+  const base = (slot % ${SLOTS}) * ${SLOT_SIZE};
+  const length = sizes[slot % ${SLOTS}];
   hash.update(bytes.subarray(base, base + length));
-  let done = false;
-  for (let offset = 0; offset < length; offset += ${CHUNK_SIZE}) {
-    const size = Math.min(${CHUNK_SIZE}, length - offset);
-    let last = size < ${CHUNK_SIZE};
-    if (!last && offset + size === length) {
-      // The flag is part of the nonce: a full chunk at the end of a slot waits to know whether more follows.
-      waitUntil(() => Atomics.load(state, ${PUBLISHED}) > slot + 1 || Atomics.load(state, ${CLOSED}) === 1);
-      last = Atomics.load(state, ${PUBLISHED}) === slot + 1;
-    }
-    seal(bytes.subarray(base + offset, base + offset + size), last);
-    if (last) done = true;
-  }
-  Atomics.store(state, ${CONSUMED}, slot + 1);
-  if (Atomics.load(state, ${MAIN_WAITING}) === 1) Atomics.notify(state, ${CONSUMED});
-  if (done) break;
+  plaintextSize += length;
+  publish(${HASHED}, slot + 1);
 }
+
+/** Reads the next slot of the file; false when the file ended before its size. */
+function readSlot(slot) {
+  const base = (slot % ${SLOTS}) * ${SLOT_SIZE};
+  const wanted = Math.min(${SLOT_SIZE}, file.size - plaintextSize);
+  for (let got = 0; got < wanted; ) {
+    const read = readSync(file.fd, bytes, base + got, wanted - got, plaintextSize + got);
+    if (read === 0) {
+      parentPort.postMessage({ shortBy: file.size - plaintextSize - got });
+      return false;
+    }
+    got += read;
+  }
+  sizes[slot % ${SLOTS}] = wanted;
+  publish(${FILLED}, slot + 1);
+  return true;
+}
+
+function run() {
+  for (let slot = 0; ; slot++) {
+    if (file) {
+      if (plaintextSize === file.size) break;
+      waitUntil(() => slot - Atomics.load(state, ${SEALED}) < ${SLOTS});
+      if (!readSlot(slot)) return;
+    } else {
+      waitUntil(() => Atomics.load(state, ${FILLED}) > slot || Atomics.load(state, ${CLOSED}) === 1);
+      if (Atomics.load(state, ${FILLED}) <= slot) break;
+    }
+    hashSlot(slot);
+  }
+  parentPort.postMessage({ plaintextSize, sha256: hash.digest('hex') });
+}
+
+// The work arrives by message, so the thread can be started before it is known.
+parentPort.once('message', (work) => {
+  state = new Int32Array(work.control);
+  sizes = new Int32Array(work.lengths);
+  bytes = new Uint8Array(work.input);
+  file = work.file;
+  run();
+});
 `;
+
+/** A worker started ahead of the blob that will use it (`prestartEncryptWorker`). */
+let prestarted: Worker | undefined;
+
+/**
+ * Starts the worker thread of the next `encryptInWorker` blob now, so that its start-up (tens of
+ * milliseconds) overlaps what comes first, e.g. the presign request of an upload. The worker gets
+ * no secret (it only reads and hashes); one that is never used does not keep the process alive.
+ */
+export function prestartEncryptWorker(): void {
+  if (prestarted) return;
+  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  worker.unref();
+  // Until a blob takes it, a failure only means the blob starts a worker of its own.
+  const forget = () => {
+    if (prestarted === worker) prestarted = undefined;
+  };
+  worker.once('error', forget).once('exit', forget);
+  prestarted = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = prestarted;
+  prestarted = undefined;
+  // threadId is -1 once the thread has stopped, which may be before 'exit' is emitted.
+  if (worker && worker.threadId !== -1) {
+    worker.removeAllListeners();
+    return worker;
+  }
+  return new Worker(WORKER_SOURCE, { eval: true });
+}
+
+type WorkerMessage = SealedOnWorker | { shortBy: number };
 
 export interface SealedOnWorker {
   sha256: string;
@@ -153,216 +158,242 @@ export interface BlockSource {
   readInto(target: Uint8Array): Promise<number>;
 }
 
-export function isBlockSource(src: AsyncIterable<Uint8Array> | BlockSource): src is BlockSource {
+/**
+ * An open file to encrypt: exactly `size` bytes from its start, read with positional reads (on the
+ * worker path by the worker itself). The descriptor must stay open until the blob is read to its
+ * end or closed; it is not closed here.
+ */
+export interface FileSource {
+  fd: number;
+  size: number;
+}
+
+export type EncryptSource = AsyncIterable<Uint8Array> | BlockSource | FileSource;
+
+export function isBlockSource(src: EncryptSource): src is BlockSource {
   return typeof (src as BlockSource).readInto === 'function';
 }
 
+export function isFileSource(src: EncryptSource): src is FileSource {
+  return typeof (src as FileSource).fd === 'number';
+}
+
+/** A file that ended before the size it was given: it changed while it was read. */
+export class FileChangedError extends Error {
+  constructor(readonly bytesRead: number, readonly expectedSize: number) {
+    super(`the file changed while it was read (it ended after ${bytesRead} of ${expectedSize} bytes)`);
+    this.name = 'FileChangedError';
+  }
+}
+
 /**
- * AES-GCM and SHA-256 of a whole blob on a worker thread. The main thread only moves the
- * source into a shared ring (one memcpy, none for a `BlockSource`) and hands on the output chunks
- * (copies, or lent views of the ring), so a consumer that does I/O on the main thread (an HTTP
- * upload) loses little to the crypto. Same bytes as the inline path.
+ * AES-GCM of a whole blob on the calling thread and its SHA-256 on a worker thread. For a
+ * `FileSource` the worker also reads the file; otherwise the calling thread reads the source into
+ * a shared ring (no copy from a `BlockSource`). Same bytes as the inline path.
  */
 export async function* sealFramesOnWorker(
-  src: AsyncIterable<Uint8Array> | BlockSource,
+  src: EncryptSource,
   key: Uint8Array,
   noncePrefix: Buffer,
-  lendOutput: boolean,
   settle: (result: SealedOnWorker) => void,
   onStart: (pipe: EncryptPipe) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   // Started on the first read, so a stream that is never read starts no thread.
-  const pipe = new EncryptPipe(key, noncePrefix, lendOutput);
+  const pipe = new EncryptPipe(src, key, noncePrefix);
   onStart(pipe);
-  const feeding = pipe.feed(src);
-  feeding.catch(() => undefined);
   try {
-    for (;;) {
-      const { chunk, last } = await pipe.nextOutput(feeding);
+    yield* pipe.frames(settle);
+  } finally {
+    // Before the caller may close a file the worker reads.
+    await pipe.dispose();
+  }
+}
+
+export class EncryptPipe {
+  private readonly input = new SharedArrayBuffer(SLOTS * SLOT_SIZE);
+  private readonly bytes = Buffer.from(this.input);
+  private readonly lengths = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly worker: Worker;
+  private readonly file: FileSource | undefined;
+  private readonly reader: SlotReader | undefined;
+  /** Hash and size of the plaintext, once the worker has sent its final message. */
+  private readonly result: Promise<SealedOnWorker>;
+  /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
+  private readonly failed: Promise<never>;
+  private readonly aesKey: KeyObject;
+  private readonly nonce = Buffer.alloc(NONCE_SIZE);
+  private counter = 0;
+  private stopped = false;
+  private waiting = 0;
+  /** Output chunks handed out (reusable once given back) and the ones given back. */
+  private readonly issued = new WeakSet<ArrayBufferLike>();
+  private readonly spare: Buffer[] = [];
+
+  constructor(
+    src: EncryptSource,
+    private readonly key: Uint8Array,
+    noncePrefix: Buffer,
+  ) {
+    this.aesKey = toAesKey(key);
+    noncePrefix.copy(this.nonce);
+    this.file = isFileSource(src) ? { fd: src.fd, size: src.size } : undefined;
+    if (!this.file) this.reader = new SlotReader(isBlockSource(src) ? src : new ChunkReader(src as AsyncIterable<Uint8Array>), this);
+    this.worker = takeWorker();
+    this.worker.unref();
+    this.worker.postMessage({ input: this.input, lengths: this.lengths.buffer, control: this.state.buffer, file: this.file });
+    let finished = false;
+    let resolveResult!: (result: SealedOnWorker) => void;
+    this.result = new Promise((resolve) => (resolveResult = resolve));
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.worker.once('message', (message: WorkerMessage) => {
+        finished = true;
+        if ('shortBy' in message) reject(new FileChangedError(this.file!.size - message.shortBy, this.file!.size));
+        else resolveResult(message);
+      });
+      this.worker.once('error', reject);
+      // Messages posted before the worker ended are delivered before 'exit'.
+      this.worker.once('exit', () => {
+        if (!finished) reject(new Error('the encryption worker exited'));
+      });
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  /** Seals slot after slot into output chunks; the last one is yielded once the hash is known. */
+  async *frames(settle: (result: SealedOnWorker) => void): AsyncGenerator<Uint8Array, void, undefined> {
+    let offset = 0;
+    for (let slot = 0; ; slot++) {
+      const length = await this.filled(slot);
+      offset += length;
+      const last = await this.isFinal(slot, length, offset);
+      const chunk = this.sealSlot(slot, length, last);
+      Atomics.store(this.state, SEALED, slot + 1);
+      this.signal();
       if (last) {
-        settle(await pipe.result);
+        settle(await this.whileReferenced(() => Promise.race([this.result, this.failed])));
         yield chunk;
         return;
       }
       yield chunk;
     }
-  } finally {
-    pipe.dispose();
   }
-}
 
-export class EncryptPipe {
-  private readonly input = new SharedArrayBuffer(IN_SLOTS * IN_SLOT_SIZE);
-  private readonly bytes = new Uint8Array(this.input);
-  private readonly lengths = new Int32Array(new SharedArrayBuffer(IN_SLOTS * 4));
-  private readonly output = new SharedArrayBuffer(OUT_SLOTS * OUT_SLOT_SIZE);
-  private readonly outBytes = new Uint8Array(this.output);
-  private readonly outLengths = new Int32Array(new SharedArrayBuffer(OUT_SLOTS * 4));
-  private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  private readonly worker: Worker;
-  /** Hash and size of the plaintext, once the worker has sent its final message. */
-  readonly result: Promise<SealedOnWorker>;
-  /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
-  private readonly failed: Promise<never>;
-  private published = 0;
-  /** Output slots handed to the consumer, and (lending) the ones it has given back. */
-  private handedOut = 0;
-  private taken = 0;
-  private stopped = false;
-  private waiting = 0;
-  /** Output buffers handed out (reusable once given back) and the ones given back. */
-  private readonly issued = new WeakSet<ArrayBufferLike>();
-  private readonly spare: Buffer[] = [];
+  /** The length of input slot `slot` once it is filled (0: the source ended before it). */
+  private async filled(slot: number): Promise<number> {
+    if (this.reader) return this.reader.filled(slot);
+    const file = this.file!;
+    if (slot * SLOT_SIZE >= file.size) return 0;
+    let filled = Atomics.load(this.state, FILLED);
+    if (filled <= slot) {
+      await this.whileReferenced(async () => {
+        while (filled <= slot) {
+          Atomics.store(this.state, MAIN_WAITING, 1);
+          const wait = waitAsync(this.state, FILLED, filled);
+          if (wait.async) await Promise.race([wait.value, this.failed]);
+          filled = Atomics.load(this.state, FILLED);
+        }
+      });
+    }
+    return this.lengths[slot % SLOTS];
+  }
+
+  /** Whether slot `slot`, of `length` bytes up to plaintext offset `end`, is the last one. */
+  private async isFinal(slot: number, length: number, end: number): Promise<boolean> {
+    if (this.file) return end === this.file.size;
+    // A full slot is the last only if nothing follows it: the flag is part of the last nonce.
+    return length < SLOT_SIZE || (await this.reader!.filled(slot + 1)) === 0;
+  }
+
+  /** Seals the frames of one input slot into an output chunk. */
+  private sealSlot(slot: number, length: number, lastSlot: boolean): Buffer {
+    const out = this.spare.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_CHUNK_SIZE);
+    this.issued.add(out.buffer);
+    const base = (slot % SLOTS) * SLOT_SIZE;
+    let used = 0;
+    let offset = 0;
+    do {
+      const size = Math.min(CHUNK_SIZE, length - offset);
+      const last = lastSlot && offset + size === length;
+      if (this.counter === MAX_FRAMES) throw new RangeError('plaintext is too large for one blob');
+      setNonceCounter(this.nonce, this.counter++, last);
+      used = this.sealFrame(this.bytes.subarray(base + offset, base + offset + size), out, used);
+      offset += size;
+    } while (offset < length);
+    return out.subarray(0, used);
+  }
+
+  /** Writes one frame at `offset` of `out` and returns the offset after it. */
+  private sealFrame(chunk: Uint8Array, out: Buffer, offset: number): number {
+    this.nonce.copy(out, offset);
+    const body = offset + HEADER_SIZE;
+    let bodyLength: number;
+    const native = nativeGcm.binding;
+    if (native) {
+      // Straight into the output chunk.
+      bodyLength = native.seal(this.key, this.nonce, chunk, out.subarray(body, body + chunk.length + TAG_SIZE));
+    } else {
+      const { ciphertext, tag } = gcmSeal(this.aesKey, this.nonce, chunk);
+      out.set(ciphertext, body);
+      out.set(tag, body + ciphertext.length);
+      bodyLength = ciphertext.length + TAG_SIZE;
+    }
+    out.writeUInt32BE(bodyLength, offset + NONCE_SIZE);
+    return body + bodyLength;
+  }
 
   /**
-   * With `lendOutput`, output chunks are views of the shared output ring, each lent until the
-   * consumer gives it back with `recycle` (in order); without, each is copied out of the ring.
+   * Takes back an output chunk the consumer is done with: later chunks reuse its memory, which
+   * stays hot in cache. Never call it for a chunk that something still reads.
    */
-  constructor(
-    key: Uint8Array,
-    noncePrefix: Buffer,
-    private readonly lendOutput = false,
-  ) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        input: this.input,
-        lengths: this.lengths.buffer,
-        control: this.state.buffer,
-        output: this.output,
-        outLengths: this.outLengths.buffer,
-        key: Uint8Array.from(key),
-        prefix: Uint8Array.from(noncePrefix),
-        nativeGcmPath: nativeGcm.binding ? NATIVE_GCM_PATH : undefined,
-      },
-    });
-    const sealed = this.finalMessage<SealedOnWorker>(this.worker, 'the encryption worker exited');
-    this.failed = sealed.failed;
-    this.result = sealed.message;
+  recycle(chunk: Uint8Array): void {
+    const buffer = chunk.buffer;
+    if (this.stopped || !this.issued.has(buffer) || this.spare.length >= SLOTS) return;
+    this.issued.delete(buffer);
+    this.spare.push(Buffer.from(buffer, 0, OUTPUT_CHUNK_SIZE));
   }
 
-  /** A worker's one message, and a promise that rejects if it fails or exits without sending it. */
-  private finalMessage<T>(worker: Worker, exitedEarly: string): { message: Promise<T>; failed: Promise<never> } {
-    worker.unref();
-    let finished = false;
-    const message = new Promise<T>((resolve) =>
-      worker.once('message', (value: T) => {
-        finished = true;
-        resolve(value);
-      }),
-    );
-    const failed = new Promise<never>((_resolve, reject) => {
-      worker.once('error', reject);
-      // Messages posted before the worker ended are delivered before 'exit'.
-      worker.once('exit', () => {
-        if (!finished) reject(new Error(exitedEarly));
-      });
-    });
-    failed.catch(() => undefined);
-    return { message, failed };
+  /** Stops the worker; resolves once it no longer touches the input (or a file it reads). */
+  async dispose(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reader?.stop();
+    this.worker.removeAllListeners();
+    await this.worker.terminate();
   }
 
-  /** Moves the source into the input ring; rejects with the source's error. */
-  async feed(src: AsyncIterable<Uint8Array> | BlockSource): Promise<void> {
-    if (isBlockSource(src)) return this.readInto(src);
-    const chunks = new ChunkReader(src);
-    try {
-      await this.readInto(chunks);
-    } finally {
-      await chunks.close();
-    }
+  /** Fills slot `slot` with the length read into it (main-thread reading only). */
+  publish(slot: number, length: number): void {
+    this.lengths[slot % SLOTS] = length;
+    Atomics.store(this.state, FILLED, slot + 1);
+    this.signal();
   }
 
-  /** Lets the source read straight into the input ring's slots. */
-  private async readInto(src: BlockSource): Promise<void> {
-    let filled = 0;
-    for (;;) {
-      if (filled === 0) await this.waitForFreeSlot();
-      if (this.stopped) return;
-      const base = (this.published % IN_SLOTS) * IN_SLOT_SIZE;
-      const read = await src.readInto(this.bytes.subarray(base + filled, base + IN_SLOT_SIZE));
-      if (this.stopped) return;
-      if (read === 0) break;
-      filled += read;
-      if (filled === IN_SLOT_SIZE) {
-        this.publish(filled);
-        filled = 0;
-      }
-    }
-    if (filled > 0) this.publish(filled);
+  /** Tells the worker that no slot follows the ones filled. */
+  close(): void {
     Atomics.store(this.state, CLOSED, 1);
     this.signal();
   }
 
-  /** The next output chunk (copied out of the ring, or lent); rejects when the worker or the source failed. */
-  async nextOutput(feeding: Promise<void>): Promise<{ chunk: Buffer; last: boolean }> {
-    let produced = Atomics.load(this.state, PRODUCED);
-    if (produced === this.handedOut) {
-      const failedFeeding = feeding.then(() => new Promise<never>(() => undefined));
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** The memory of slot `slot`, once the worker has hashed what it held before. */
+  async freeSlot(slot: number): Promise<Uint8Array> {
+    let hashed = Atomics.load(this.state, HASHED);
+    if (slot - hashed >= SLOTS) {
       await this.whileReferenced(async () => {
-        while (produced === this.handedOut) {
+        while (slot - hashed >= SLOTS && !this.stopped) {
           Atomics.store(this.state, MAIN_WAITING, 1);
-          const wait = waitAsync(this.state, PRODUCED, produced);
-          if (wait.async) await Promise.race([wait.value, this.failed, failedFeeding]);
-          produced = Atomics.load(this.state, PRODUCED);
+          const wait = waitAsync(this.state, HASHED, hashed);
+          if (wait.async) await Promise.race([wait.value, this.failed]);
+          hashed = Atomics.load(this.state, HASHED);
         }
       });
     }
-    const slot = this.handedOut++ % OUT_SLOTS;
-    const stored = this.outLengths[slot];
-    const last = stored < 0;
-    const length = last ? -1 - stored : stored;
-    let chunk: Buffer;
-    if (this.lendOutput) {
-      chunk = Buffer.from(this.output, slot * OUT_SLOT_SIZE, length);
-    } else {
-      const buffer = this.spare.pop() ?? this.newOutputBuffer();
-      this.issued.add(buffer.buffer);
-      chunk = buffer.subarray(0, length);
-      chunk.set(this.outBytes.subarray(slot * OUT_SLOT_SIZE, slot * OUT_SLOT_SIZE + length));
-      this.giveBackSlot();
-    }
-    if (last) await this.whileReferenced(() => Promise.race([this.result, this.failed]));
-    return { chunk, last };
-  }
-
-  private giveBackSlot(): void {
-    Atomics.store(this.state, TAKEN, ++this.taken);
-    this.signal();
-  }
-
-  /**
-   * Takes back an output chunk the consumer is done with. A lent chunk frees its ring slot (lent
-   * chunks must come back in the order they were handed out); a copied one is reused for later
-   * chunks, its memory kept hot in cache.
-   */
-  recycle(chunk: Uint8Array): void {
-    if (this.lendOutput) {
-      if (!this.stopped && chunk.buffer === this.output && this.taken < this.handedOut) this.giveBackSlot();
-      return;
-    }
-    const buffer = chunk.buffer;
-    if (this.stopped || !this.issued.has(buffer) || this.spare.length >= OUT_SLOTS) return;
-    this.issued.delete(buffer);
-    this.spare.push(Buffer.from(buffer, 0, OUT_SLOT_SIZE));
-  }
-
-  private newOutputBuffer(): Buffer {
-    const buffer = Buffer.allocUnsafeSlow(OUT_SLOT_SIZE);
-    this.issued.add(buffer.buffer);
-    return buffer;
-  }
-
-  dispose(): void {
-    this.stopped = true;
-    this.worker.removeAllListeners();
-    void this.worker.terminate();
-  }
-
-  private publish(length: number): void {
-    this.lengths[this.published % IN_SLOTS] = length;
-    Atomics.store(this.state, PUBLISHED, ++this.published);
-    this.signal();
+    const base = (slot % SLOTS) * SLOT_SIZE;
+    return this.bytes.subarray(base, base + SLOT_SIZE);
   }
 
   private signal(): void {
@@ -370,28 +401,12 @@ export class EncryptPipe {
     if (Atomics.load(this.state, SLEEPING) === 1) Atomics.notify(this.state, SIGNAL);
   }
 
-  /** Waits until the worker is done with the oldest input slot, if the ring is full. */
-  private async waitForFreeSlot(): Promise<void> {
-    if (this.published - Atomics.load(this.state, CONSUMED) < IN_SLOTS) return;
-    await this.whileReferenced(async () => {
-      for (;;) {
-        const consumed = Atomics.load(this.state, CONSUMED);
-        if (this.published - consumed < IN_SLOTS || this.stopped) return;
-        Atomics.store(this.state, MAIN_WAITING, 1);
-        const wait = waitAsync(this.state, CONSUMED, consumed);
-        if (wait.async) await Promise.race([wait.value, this.failed]);
-      }
-    });
-  }
-
   /**
    * The worker is unreferenced except while we wait for it (an abandoned stream must not keep the
-   * process alive); two waits can overlap (feeding and output), hence the count.
+   * process alive); two waits can overlap (reading and sealing), hence the count.
    */
   private async whileReferenced<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.waiting++ === 0) {
-      this.worker.ref();
-    }
+    if (this.waiting++ === 0) this.worker.ref();
     try {
       return await wait();
     } finally {
@@ -400,6 +415,64 @@ export class EncryptPipe {
         Atomics.store(this.state, MAIN_WAITING, 0);
       }
     }
+  }
+}
+
+/**
+ * Reads a source into the input ring on the main thread, one slot ahead of the sealing: slot
+ * `n + 1` is read while slot `n` is sealed.
+ */
+class SlotReader {
+  private readonly reads: Promise<number>[] = [];
+  private ended = false;
+
+  constructor(
+    private readonly src: BlockSource & { close?(): Promise<void> },
+    private readonly pipe: EncryptPipe,
+  ) {}
+
+  /** The length of slot `slot` (0 once the source has ended); starts reading the one after it. */
+  filled(slot: number): Promise<number> {
+    for (let next = this.reads.length; next <= slot + 1; next++) {
+      const read = this.startRead(next);
+      // A read ahead may fail after the blob has already failed or ended.
+      read.catch(() => undefined);
+      this.reads.push(read);
+    }
+    return this.reads[slot];
+  }
+
+  private async startRead(slot: number): Promise<number> {
+    const previous = this.reads[slot - 1];
+    // Slots are read in order, and none after the end.
+    if (previous && (await previous) < SLOT_SIZE) return 0;
+    if (this.ended) return 0;
+    const target = await this.pipe.freeSlot(slot);
+    let length = 0;
+    try {
+      while (length < SLOT_SIZE && !this.pipe.isStopped) {
+        const read = await this.src.readInto(target.subarray(length));
+        if (read === 0) break;
+        length += read;
+      }
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+    if (this.pipe.isStopped) return 0;
+    if (length > 0) this.pipe.publish(slot, length);
+    if (length < SLOT_SIZE) {
+      this.ended = true;
+      this.pipe.close();
+      await this.src.close?.();
+    }
+    return length;
+  }
+
+  stop(): void {
+    if (this.ended) return;
+    this.ended = true;
+    void this.src.close?.().catch(() => undefined);
   }
 }
 
@@ -433,6 +506,8 @@ class ChunkReader implements BlockSource {
 
   /** Closes the source when it was not read to its end. */
   async close(): Promise<void> {
-    if (!this.done) await this.iterator.return?.();
+    if (this.done) return;
+    this.done = true;
+    await this.iterator.return?.();
   }
 }

@@ -1,5 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { blobSize, encrypt, randomDek, type BlockSource } from '@coffer/crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blobSize, encrypt, FileChangedError, prestartEncryptWorker, randomDek, type BlockSource } from '@coffer/crypto';
 import { CHUNK, chunked, collect, encryptToBuffer } from './helpers';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -8,7 +12,7 @@ const MIB = 1024 * 1024;
 describe('encrypt with encryptInWorker', () => {
   const key = randomDek();
 
-  // Around the worker's 1 MiB input slots and 16-frame output slots, and the empty plaintext.
+  // Around the 1 MiB input slots (16 frames per output chunk), and the empty plaintext.
   const sizes = [0, 1, CHUNK, CHUNK + 1, MIB - 1, MIB, MIB + 1, 4 * MIB, 4 * MIB + CHUNK, 5 * MIB + 3];
   it.each(sizes.flatMap((size) => [7_777, MIB, 3 * MIB].map((sourceChunk) => ({ size, sourceChunk }))))(
     'writes the same blob as the inline path for $size bytes in $sourceChunk-byte source chunks',
@@ -83,33 +87,98 @@ describe('encrypt with encryptInWorker', () => {
     await expect(blob.result).rejects.toThrow('read failed');
   });
 
-  it('lends views of its output ring that, given back in order, make the same blob', async () => {
-    const plaintext = randomBytes(9 * MIB + 17);
-    const inline = await encryptToBuffer(plaintext, key);
-    const blob = encrypt(chunked(plaintext, MIB), key, { encryptInWorker: true, lendOutput: true, noncePrefix: inline.noncePrefix });
-    const copies: Buffer[] = [];
-    const lent: { piece: Uint8Array; copy: Buffer }[] = [];
-    const rings = new Set<ArrayBufferLike>();
-    let intact = true;
-    const giveBack = () => {
-      const { piece, copy } = lent.shift()!;
-      // Nothing may have overwritten a chunk while it was lent.
-      intact &&= copy.equals(piece);
-      blob.recycle(piece);
-    };
-    for await (const piece of blob) {
-      const copy = Buffer.from(piece);
-      copies.push(copy);
-      rings.add(piece.buffer);
-      // Hold up to two chunks, as a socket with writes in flight does.
-      lent.push({ piece, copy });
-      if (lent.length > 2) giveBack();
+  describe('a file source', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'coffer-file-source-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    async function withFile<T>(data: Buffer, use: (fd: number) => Promise<T>): Promise<T> {
+      const path = join(dir, `${data.length}-${Math.random()}`);
+      writeFileSync(path, data);
+      const handle = await open(path, 'r');
+      try {
+        return await use(handle.fd);
+      } finally {
+        await handle.close();
+      }
     }
-    while (lent.length > 0) giveBack();
-    expect(intact).toBe(true);
-    expect(Buffer.concat(copies).equals(inline.bytes)).toBe(true);
-    expect(rings.size).toBe(1);
-    expect([...rings][0]).toBeInstanceOf(SharedArrayBuffer);
+
+    // Around the 1 MiB slots the worker reads, and the empty file.
+    it.each([0, 1, CHUNK, MIB - 1, MIB, MIB + 1, 4 * MIB, 4 * MIB + CHUNK, 9 * MIB + 3])(
+      'is read into the same blob as from a stream, on both paths (%i bytes)',
+      async (size) => {
+        const plaintext = randomBytes(size);
+        const inline = await encryptToBuffer(plaintext, key);
+        for (const options of [{ encryptInWorker: true }, {}]) {
+          const blob = await withFile(plaintext, async (fd) => {
+            const blob = encrypt({ fd, size }, key, { ...options, noncePrefix: inline.noncePrefix });
+            return { bytes: await collect(blob), result: await blob.result };
+          });
+          expect(blob.bytes.equals(inline.bytes)).toBe(true);
+          expect(blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
+        }
+      },
+    );
+
+    (process.platform === 'linux' ? it : it.skip)('takes the worker started ahead by prestartEncryptWorker', async () => {
+      const threads = () => readdirSync('/proc/self/task').length;
+      const plaintext = randomBytes(3 * MIB + 1);
+      const inline = await encryptToBuffer(plaintext, key);
+      const before = threads();
+      prestartEncryptWorker();
+      prestartEncryptWorker();
+      expect(threads()).toBe(before + 1);
+      const bytes = await withFile(plaintext, async (fd) => {
+        const blob = encrypt({ fd, size: plaintext.length }, key, { encryptInWorker: true, noncePrefix: inline.noncePrefix });
+        const pieces: Buffer[] = [];
+        for await (const piece of blob) {
+          // No second thread: the blob runs on the one started ahead.
+          if (pieces.length === 0) expect(threads()).toBe(before + 1);
+          pieces.push(Buffer.from(piece));
+        }
+        return Buffer.concat(pieces);
+      });
+      expect(bytes.equals(inline.bytes)).toBe(true);
+      expect(threads()).toBe(before);
+    });
+
+    it('reads only the size it was given from a file that grew', async () => {
+      const plaintext = randomBytes(3 * MIB);
+      const inline = await encryptToBuffer(plaintext.subarray(0, 2 * MIB + 5), key);
+      const bytes = await withFile(plaintext, (fd) => collect(encrypt({ fd, size: 2 * MIB + 5 }, key, { encryptInWorker: true, noncePrefix: inline.noncePrefix })));
+      expect(bytes.equals(inline.bytes)).toBe(true);
+    });
+
+    it.each([{ encryptInWorker: true }, {}])('fails with FileChangedError when the file is shorter than its size (%o)', async (options) => {
+      const plaintext = randomBytes(2 * MIB + 7);
+      await withFile(plaintext, async (fd) => {
+        const blob = encrypt({ fd, size: 5 * MIB }, key, options);
+        const error = await collect(blob).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FileChangedError);
+        expect(error).toMatchObject({ bytesRead: plaintext.length, expectedSize: 5 * MIB });
+        await expect(blob.result).rejects.toBeInstanceOf(FileChangedError);
+      });
+    });
+
+    (process.platform === 'linux' ? it : it.skip)('has stopped reading the file once the stream is closed early', async () => {
+      const plaintext = randomBytes(12 * MIB);
+      await withFile(plaintext, async (fd) => {
+        const threads = () => readdirSync('/proc/self/task').length;
+        const before = threads();
+        const blob = encrypt({ fd, size: plaintext.length }, key, { encryptInWorker: true });
+        let pieces = 0;
+        for await (const _piece of blob) {
+          if (pieces === 0) expect(threads()).toBe(before + 1);
+          if (++pieces === 2) break;
+        }
+        // The worker thread has ended, so the caller may close the descriptor (whose number may
+        // then be reused) without the worker reading whatever it then names.
+        expect(threads()).toBe(before);
+        await expect(blob.result).rejects.toThrow('closed before its end');
+      });
+    });
   });
 
   it('fails with the source error and stops the worker', async () => {

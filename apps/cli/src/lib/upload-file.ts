@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { aesGcmImplementation, blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, newSalt, randomDek, type BlockSource, type Vault } from '@coffer/crypto';
+import { aesGcmImplementation, blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, FileChangedError, newSalt, prestartEncryptWorker, randomDek, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
@@ -30,11 +30,9 @@ export interface UploadResult {
   plaintext_sha256: string;
 }
 
-/** Read the file in large blocks: 64 KiB reads halve the throughput of the encrypt-and-hash pass. */
-const READ_BLOCK = 1024 * 1024;
 /**
- * Above this size AES-GCM and SHA-256 run on a worker thread, leaving the main thread to the file
- * reads and the HTTP upload.
+ * Above this size a worker thread reads and hashes the file while the main thread encrypts it and
+ * sends the ciphertext.
  */
 const WORKER_THRESHOLD = 8 * 1024 * 1024;
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
@@ -54,6 +52,9 @@ export async function uploadFile(
   const fileName = validateUploadName(name ?? basename(path));
   const what = `upload of ${path}`;
   const size = await regularFileSize(path, what);
+  const onWorker = size > WORKER_THRESHOLD;
+  // Its start-up then overlaps the presign (and a passphrase's key derivation).
+  if (onWorker) prestartEncryptWorker();
 
   let dek: Buffer;
   let passphraseSalt = '';
@@ -70,17 +71,15 @@ export async function uploadFile(
   const fileId = presigned.file_id;
   ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted (${aesGcmImplementation()})`);
 
-  const onWorker = size > WORKER_THRESHOLD;
-  // On the worker path the file is read straight into the encryptor's shared ring, and the
-  // ciphertext is written to the socket straight from it (each chunk given back once written).
-  let input: Awaited<ReturnType<typeof openInput>>;
+  let input: FileHandle;
   try {
-    input = await openInput(path, size, onWorker, what);
+    input = await open(path, 'r');
   } catch (error) {
     await discardPending(ctx, api, fileId);
-    throw error;
+    throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
   }
-  const blob = encrypt(input.source, dek, { encryptInWorker: onWorker, lendOutput: onWorker });
+  // Exactly the size declared at presign is read; each ciphertext chunk is given back once written.
+  const blob = encrypt({ fd: input.fd, size }, dek, { encryptInWorker: onWorker });
   const abort = new AbortController();
   // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
   const keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault, fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
@@ -91,7 +90,8 @@ export async function uploadFile(
     try {
       await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk), abort.signal);
     } catch (error) {
-      putError = error;
+      // The blob would disagree with the size declared at presign.
+      putError = error instanceof FileChangedError ? new CliError(`${path} changed while it was read (${error.bytesRead} of ${size} bytes)`, 'Upload it again once it no longer changes.') : error;
     }
     progress.stop();
     const recorded = await keyRecorded.then(
@@ -149,56 +149,6 @@ async function regularFileSize(path: string, what: string): Promise<number> {
   } finally {
     await handle?.close();
   }
-}
-
-/**
- * The file as the encryptor's source: exactly `size` bytes. For the worker path a `BlockSource`
- * on an open handle (reads land in the encryptor's shared ring); otherwise 1 MiB blocks.
- */
-async function openInput(path: string, size: number, intoRing: boolean, what: string): Promise<{ source: AsyncIterable<Uint8Array> | BlockSource; close(): Promise<void> }> {
-  if (!intoRing) return { source: readExactly(path, size), close: async () => undefined };
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
-  }
-  let read = 0;
-  const source: BlockSource = {
-    async readInto(target) {
-      if (read === size) return 0;
-      const { bytesRead } = await handle.read(target, 0, Math.min(target.length, size - read), read);
-      if (bytesRead === 0) throw changedWhileRead(path, read, size);
-      read += bytesRead;
-      return bytesRead;
-    },
-  };
-  return { source, close: () => handle.close() };
-}
-
-/**
- * Exactly `size` bytes of the file in large blocks. A file that shrinks or grows while it is read
- * would make the blob disagree with the size declared at presign, so that fails the upload.
- */
-async function* readExactly(path: string, size: number): AsyncGenerator<Uint8Array> {
-  let read = 0;
-  const handle = await open(path, 'r');
-  try {
-    while (read < size) {
-      const buffer = Buffer.allocUnsafe(Math.min(READ_BLOCK, size - read));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-  if (read !== size) throw changedWhileRead(path, read, size);
-}
-
-function changedWhileRead(path: string, read: number, size: number): CliError {
-  return new CliError(`${path} changed while it was read (${read} of ${size} bytes)`, 'Upload it again once it no longer changes.');
 }
 
 /** Opens the vault (awaiting its unlock) and records the key; on failure aborts the upload. */
