@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { CHUNK_SIZE, TAG_SIZE } from './blob-format';
+import { CHUNK_SIZE, HEADER_SIZE, NONCE_SIZE, TAG_SIZE } from './blob-format';
 import { nativeGcm } from './native-gcm';
 
 /** AES-256-GCM without associated data; the result is ciphertext followed by the 16-byte tag. */
@@ -17,6 +17,32 @@ export function gcmOpen(key: KeyObject, nonce: Uint8Array, sealed: Uint8Array): 
   const plaintext = decipher.update(sealed.subarray(0, sealed.length - TAG_SIZE));
   decipher.final();
   return plaintext;
+}
+
+/** Writes one whole frame (nonce, body length, ciphertext, tag) at `offset` of `out`; returns the offset after it. */
+export type FrameSealer = (nonce: Buffer, chunk: Uint8Array, out: Buffer, offset: number) => number;
+
+/**
+ * Seals the frames of one blob. With the native binding the ciphertext goes straight into `out`;
+ * otherwise through Node's crypto, which allocates a fresh buffer per frame.
+ */
+export function frameSealer(rawKey: Uint8Array, key: KeyObject): FrameSealer {
+  const native = nativeGcm.binding;
+  return (nonce, chunk, out, offset) => {
+    nonce.copy(out, offset);
+    const body = offset + HEADER_SIZE;
+    let bodyLength: number;
+    if (native) {
+      bodyLength = native.seal(rawKey, nonce, chunk, out.subarray(body, body + chunk.length + TAG_SIZE));
+    } else {
+      const { ciphertext, tag } = gcmSeal(key, nonce, chunk);
+      out.set(ciphertext, body);
+      out.set(tag, body + ciphertext.length);
+      bodyLength = ciphertext.length + TAG_SIZE;
+    }
+    out.writeUInt32BE(bodyLength, offset + NONCE_SIZE);
+    return body + bodyLength;
+  };
 }
 
 /** Plaintexts of successive frames are carved out of blocks of this size (16 full frames). */

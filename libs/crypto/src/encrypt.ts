@@ -1,15 +1,13 @@
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { read } from 'node:fs';
 import { promisify } from 'node:util';
-import { gcmSeal } from './aes-gcm';
+import { frameSealer, type FrameSealer } from './aes-gcm';
 import {
   CHUNK_SIZE,
-  HEADER_SIZE,
   MAX_FRAME_SIZE,
   MAX_FRAMES,
   NONCE_PREFIX_SIZE,
   NONCE_SIZE,
-  TAG_SIZE,
   setNonceCounter,
 } from './blob-format';
 import { ByteReader } from './byte-reader';
@@ -86,7 +84,7 @@ export function encrypt(src: EncryptSource, key: Uint8Array, options: EncryptOpt
   const stream = resultStream<EncryptResult>((settle) =>
     options.encryptInWorker
       ? sealFramesOnWorker(src, key, noncePrefix, settle, (started) => (pipe = started))
-      : sealFrames(inlineSource(src), aesKey, noncePrefix, options.hashInWorker ?? false, settle),
+      : sealFrames(inlineSource(src), frameSealer(key, aesKey), noncePrefix, options.hashInWorker ?? false, settle),
   );
   const recycle = (chunk: Uint8Array): void => pipe?.recycle(chunk);
   return Object.assign(stream, { noncePrefix, commitment, recycle });
@@ -94,7 +92,7 @@ export function encrypt(src: EncryptSource, key: Uint8Array, options: EncryptOpt
 
 async function* sealFrames(
   src: AsyncIterable<Uint8Array>,
-  key: KeyObject,
+  sealFrame: FrameSealer,
   noncePrefix: Buffer,
   hashInWorker: boolean,
   settle: (result: EncryptResult) => void,
@@ -113,7 +111,7 @@ async function* sealFrames(
       const last = chunk.length < CHUNK_SIZE || !(await reader.hasMore());
       if (counter === MAX_FRAMES) throw new RangeError('plaintext is too large for one blob');
       setNonceCounter(nonce, counter, last);
-      offset = sealFrame(key, nonce, chunk, out, offset);
+      offset = sealFrame(nonce, chunk, out, offset);
       await sha256.update(chunk);
       plaintextSize += chunk.length;
       if (last) {
@@ -160,14 +158,4 @@ async function* blocksOf(src: BlockSource): AsyncGenerator<Uint8Array> {
 
 function newOutputChunk(): Buffer {
   return Buffer.allocUnsafe(FRAMES_PER_OUTPUT_CHUNK * MAX_FRAME_SIZE);
-}
-
-/** Writes one frame at `offset` of `out` and returns the offset after it. */
-function sealFrame(key: KeyObject, nonce: Buffer, chunk: Uint8Array, out: Buffer, offset: number): number {
-  const { ciphertext, tag } = gcmSeal(key, nonce, chunk);
-  nonce.copy(out, offset);
-  out.writeUInt32BE(ciphertext.length + TAG_SIZE, offset + NONCE_SIZE);
-  out.set(ciphertext, offset + HEADER_SIZE);
-  out.set(tag, offset + HEADER_SIZE + ciphertext.length);
-  return offset + HEADER_SIZE + ciphertext.length + TAG_SIZE;
 }

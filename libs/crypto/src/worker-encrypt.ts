@@ -1,9 +1,7 @@
-import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { gcmSeal } from './aes-gcm';
-import { CHUNK_SIZE, HEADER_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, setNonceCounter, TAG_SIZE } from './blob-format';
+import { frameSealer, type FrameSealer } from './aes-gcm';
+import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_SIZE, setNonceCounter } from './blob-format';
 import { toAesKey } from './keys';
-import { nativeGcm } from './native-gcm';
 import { waitAsync } from './wait-async';
 
 /**
@@ -221,7 +219,7 @@ export class EncryptPipe {
   private readonly result: Promise<SealedOnWorker>;
   /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;
-  private readonly aesKey: KeyObject;
+  private readonly sealFrame: FrameSealer;
   private readonly nonce = Buffer.alloc(NONCE_SIZE);
   private counter = 0;
   private stopped = false;
@@ -230,12 +228,8 @@ export class EncryptPipe {
   private readonly issued = new WeakSet<ArrayBufferLike>();
   private readonly spare: Buffer[] = [];
 
-  constructor(
-    src: EncryptSource,
-    private readonly key: Uint8Array,
-    noncePrefix: Buffer,
-  ) {
-    this.aesKey = toAesKey(key);
+  constructor(src: EncryptSource, key: Uint8Array, noncePrefix: Buffer) {
+    this.sealFrame = frameSealer(key, toAesKey(key));
     noncePrefix.copy(this.nonce);
     this.file = isFileSource(src) ? { fd: src.fd, size: src.size } : undefined;
     if (!this.file) this.reader = new SlotReader(isBlockSource(src) ? src : new ChunkReader(src as AsyncIterable<Uint8Array>), this);
@@ -317,29 +311,10 @@ export class EncryptPipe {
       const last = lastSlot && offset + size === length;
       if (this.counter === MAX_FRAMES) throw new RangeError('plaintext is too large for one blob');
       setNonceCounter(this.nonce, this.counter++, last);
-      used = this.sealFrame(this.bytes.subarray(base + offset, base + offset + size), out, used);
+      used = this.sealFrame(this.nonce, this.bytes.subarray(base + offset, base + offset + size), out, used);
       offset += size;
     } while (offset < length);
     return out.subarray(0, used);
-  }
-
-  /** Writes one frame at `offset` of `out` and returns the offset after it. */
-  private sealFrame(chunk: Uint8Array, out: Buffer, offset: number): number {
-    this.nonce.copy(out, offset);
-    const body = offset + HEADER_SIZE;
-    let bodyLength: number;
-    const native = nativeGcm.binding;
-    if (native) {
-      // Straight into the output chunk.
-      bodyLength = native.seal(this.key, this.nonce, chunk, out.subarray(body, body + chunk.length + TAG_SIZE));
-    } else {
-      const { ciphertext, tag } = gcmSeal(this.aesKey, this.nonce, chunk);
-      out.set(ciphertext, body);
-      out.set(tag, body + ciphertext.length);
-      bodyLength = ciphertext.length + TAG_SIZE;
-    }
-    out.writeUInt32BE(bodyLength, offset + NONCE_SIZE);
-    return body + bodyLength;
   }
 
   /**
