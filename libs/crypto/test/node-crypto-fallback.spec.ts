@@ -29,18 +29,21 @@ describe("libs/crypto on Node's crypto (no native binding)", () => {
     expect(fallback.aesGcmImplementation()).toBe("AES-256-GCM: Node's crypto (disabled by COFFER_NATIVE_CRYPTO=0)");
   });
 
-  it.each([0, 1, 65_536, 3 * MIB + 5])('writes the same blob on the worker path for %i bytes, and both decrypt it', async (size) => {
-    const plaintext = randomBytes(size);
-    const reference = await encryptToBuffer(plaintext, key, { encryptInWorker: true });
-    const blob = fallback.encrypt(chunked(plaintext, MIB), key, { encryptInWorker: true, noncePrefix: reference.noncePrefix });
-    const bytes = await collect(blob);
-    expect(bytes.equals(reference.bytes)).toBe(true);
-    expect(await blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
+  it.each([0, 1, 65_536, 3 * MIB + 5].flatMap((size) => [true, false].map((encryptInWorker) => ({ size, encryptInWorker }))))(
+    'writes the same blob for $size bytes (encryptInWorker: $encryptInWorker), and both decrypt it',
+    async ({ size, encryptInWorker }) => {
+      const plaintext = randomBytes(size);
+      const reference = await encryptToBuffer(plaintext, key, { encryptInWorker });
+      const blob = fallback.encrypt(chunked(plaintext, MIB), key, { encryptInWorker, noncePrefix: reference.noncePrefix });
+      const bytes = await collect(blob);
+      expect(bytes.equals(reference.bytes)).toBe(true);
+      expect(await blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
 
-    const opened = fallback.decrypt(chunked(bytes, 5000), key, { commitment: blob.commitment });
-    expect((await collect(opened)).equals(plaintext)).toBe(true);
-    expect((await decryptOutcome(bytes, key)).released.equals(plaintext)).toBe(true);
-  });
+      const opened = fallback.decrypt(chunked(bytes, 5000), key, { commitment: blob.commitment });
+      expect((await collect(opened)).equals(plaintext)).toBe(true);
+      expect((await decryptOutcome(bytes, key)).released.equals(plaintext)).toBe(true);
+    },
+  );
 
   it('refuses a tampered frame with the one generic error', async () => {
     const { bytes } = await encryptToBuffer(randomBytes(200_000), key);
