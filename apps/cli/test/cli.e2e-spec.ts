@@ -1,7 +1,9 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Vault } from '@coffer/crypto';
 import { startTestApp, type StorageKind, type TestApp } from '../../../test/helpers/test-app';
 import { coffer, json, type CliOptions, type CliRun } from './cli-runner';
 
@@ -330,6 +332,33 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     const dest = join(root, 'large-out.bin');
     expectOk(await run(['decrypt', large.link, dest, '--vault']));
     expect((await readFile(dest)).equals(bytes)).toBe(true);
+  });
+
+  it('fails an upload whose file gets shorter while it is read: exit 1, the pending file and its key discarded', async () => {
+    const path = join(files, 'shrinking.bin');
+    // Sparse, so it costs no disk; large enough that reading it is still under way when it is cut.
+    await writeFile(path, '');
+    await truncate(path, 512 * 1024 * 1024);
+    const upload = run(['upload', path, '--json']);
+    let settled = false;
+    void upload.finally(() => (settled = true));
+    // Cut once the server has handed out the upload URL: the file's row then exists, pending.
+    let row = null;
+    while (!row && !settled) {
+      row = await t.database.prisma.file.findFirst({ where: { fileName: 'shrinking.bin' } });
+      if (!row) await sleep(5);
+    }
+    if (!row) throw new Error(`the upload ended before its presign was seen:\n${(await upload).stderr}`);
+    await truncate(path, 1024 * 1024);
+    const result = await upload;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`coffer: ${path} changed while it was read`);
+    expect(result.stderr).toContain('Upload it again once it no longer changes.');
+    const after = await t.database.prisma.file.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.status).toBe('deleted');
+    expect(await t.store.head(row.objectKey)).toBeUndefined();
+    const vault = await Vault.open(join(owner.home, 'vault'), VAULT_PASSWORD);
+    expect(await vault.get(row.id)).toBeUndefined();
   });
 
   it('keeps the keys of two concurrent uploads from one COFFER_HOME', async () => {
