@@ -341,7 +341,8 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     await truncate(path, 512 * 1024 * 1024);
     const upload = run(['upload', path, '--json']);
     let settled = false;
-    void upload.finally(() => (settled = true));
+    const done = () => (settled = true);
+    void upload.then(done, done);
     // Cut once the server has handed out the upload URL: the file's row then exists, pending.
     let row = null;
     while (!row && !settled) {
