@@ -20,9 +20,8 @@ const { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, st
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
-const { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand } = require('@aws-sdk/client-s3');
-const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
 const C = require('./lib/common');
+const { startS3Target } = require('./lib/s3-target');
 const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
 
 const quick = C.flag('quick', false) === true;
@@ -35,7 +34,6 @@ const shm = '/dev/shm/coffer-bench-out';
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const SINK = join(__dirname, 'http-sink.js');
 const VAULT_PASSWORD = 'bench vault password';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const sh = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
@@ -56,27 +54,9 @@ async function main() {
   rmSync(home, { recursive: true, force: true });
   mkdirSync(home, { recursive: true, mode: 0o700 });
 
-  const s3dir = join(workDir, 's3rver');
-  rmSync(s3dir, { recursive: true, force: true });
-  mkdirSync(s3dir, { recursive: true });
-  const s3 = await C.startServer(join(__dirname, 's3rver-server.js'), { S3RVER_DIR: s3dir });
-  const client = new S3Client({
-    endpoint: s3.url, region: 'us-east-1', forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  // s3rver refuses bucket-level paths ending in "/" (see shared/STACK.md); bench-only workaround.
-  client.middlewareStack.add((next) => async (args) => {
-    if (typeof args.request.path === 'string' && /^\/[^/]+\/$/.test(args.request.path)) args.request.path = args.request.path.slice(0, -1);
-    return next(args);
-  }, { step: 'build', name: 'benchBucketSlash' });
-  const presignPut = (key, size) => getSignedUrl(client, new PutObjectCommand({ Bucket: 'bench', Key: key, ContentLength: size }), { expiresIn: 7200 });
-  const presignGet = (key) => getSignedUrl(client, new GetObjectCommand({ Bucket: 'bench', Key: key }), { expiresIn: 7200 });
-  const keep = new Set();
-  const cleanS3 = async () => {
-    const list = await client.send(new ListObjectsV2Command({ Bucket: 'bench' }));
-    for (const o of list.Contents ?? []) if (!keep.has(o.Key)) await client.send(new DeleteObjectCommand({ Bucket: 'bench', Key: o.Key }));
-  };
+  const s3 = await startS3Target(join(workDir, 's3rver'));
+  const { presignPut, presignGet, keep } = s3;
+  const cleanS3 = () => s3.clean();
   const rcloneEnv = {
     RCLONE_CONFIG_S3R_TYPE: 's3', RCLONE_CONFIG_S3R_PROVIDER: 'Other', RCLONE_CONFIG_S3R_ENDPOINT: s3.url,
     RCLONE_CONFIG_S3R_ACCESS_KEY_ID: 'S3RVER', RCLONE_CONFIG_S3R_SECRET_ACCESS_KEY: 'S3RVER', RCLONE_CONFIG_S3R_REGION: 'us-east-1',
@@ -159,7 +139,7 @@ async function main() {
             keep.add(key);
           }
           await rclone(['copy', file, 'cr:']);
-          (await client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: 'rclone/' }))).Contents.forEach((o) => keep.add(o.Key));
+          (await s3.list('rclone/')).forEach((o) => keep.add(o.Key));
           api = await startFakeApi({ meta, getUrl: () => presignGet(`coffer/${name}`) });
           ageUrl = () => presignGet(`age/${name}`);
           curlUrl = () => presignGet(`plain/${name}`);
@@ -213,7 +193,6 @@ async function main() {
       rmSync(file, { force: true });
     }
   } finally {
-    client.destroy();
     for (const s of servers) await s.stop().catch(() => undefined);
     rmSync(shm, { recursive: true, force: true });
   }

@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 // Where the fixed cost of `coffer upload` goes: the time from process start to each phase
 // (Node ready, Argon2id, worker online, presign, first ciphertext byte, PUT answered, complete,
-// exit), median and min–max of several runs into the HTTP sink. A diagnostic, not part of
-// `npm run bench`: it explains why short uploads lose to a pipeline of small C tools.
+// exit), median and min–max of several runs into the HTTP sink or the S3 test server. A
+// diagnostic, not part of `npm run bench`: it explains why short uploads lose to a pipeline of
+// small C tools. It also splits the storage server's main thread over the upload (from
+// /proc/<pid>/task/<pid>/schedstat): running, waiting for a core, and idle (waiting for data or
+// for its own I/O), which shows whether the client or the CPU holds the server back.
 //
-//   npx tsc -b && node bench/upload-timeline.js [--size-mib 256] [--runs 7]
-// Writes bench/out/upload-timeline.json.
+//   npx tsc -b && node bench/upload-timeline.js [--size-mib 256] [--runs 7] [--target sink|s3]
+// Writes bench/out/upload-timeline-<target>.json.
 'use strict';
 const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const C = require('./lib/common');
+const { startS3Target } = require('./lib/s3-target');
 const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
 
 const sizeMiB = Number(C.flag('size-mib', 256));
 const runs = Number(C.flag('runs', 7));
+const target = String(C.flag('target', 'sink'));
 const workDir = String(C.flag('dir', '/tmp/coffer-bench'));
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const PRELOAD = join(__dirname, 'lib/timeline-preload.js');
@@ -23,19 +28,34 @@ async function main() {
   const home = join(workDir, 'timeline-home');
   rmSync(home, { recursive: true, force: true });
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const sink = await C.startServer(join(__dirname, 'http-sink.js'), { SINK_GET_FILE: '' });
-  const api = await startFakeApi({ sinkUrl: sink.url });
+  if (target !== 'sink' && target !== 's3') throw new Error('--target is sink or s3');
+  const storage = target === 's3'
+    ? await startS3Target(join(workDir, 'timeline-s3rver'))
+    : await C.startServer(join(__dirname, 'http-sink.js'), { SINK_GET_FILE: '' });
+  const api = await startFakeApi(target === 's3' ? { putUrl: (id, n) => storage.presignPut(`coffer/${id}`, n) } : { sinkUrl: storage.url });
+  const afterRun = target === 's3' ? () => storage.clean() : async () => undefined;
   writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
   const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
   const log = join(workDir, 'timeline.jsonl');
   const phases = new Map();
   try {
     await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env }); // creates the vault, fills the page cache
+    await afterRun();
     for (let run = 0; run < runs; run++) {
       rmSync(log, { force: true });
+      const before = C.mainThreadTimes(storage.pid);
       const { seconds } = await C.timed(process.execPath, ['-r', PRELOAD, CLI, 'upload', file, '--json'], { env: { ...env, TIMELINE_OUT: log } });
+      const after = C.mainThreadTimes(storage.pid);
+      await afterRun();
       const marks = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-      for (const { phase, ms } of [...marks, { phase: 'wall (time -v)', ms: seconds * 1000 }]) {
+      const running = after.running - before.running;
+      const waiting = after.waiting - before.waiting;
+      const server = [
+        { phase: 'storage main thread: running', ms: running },
+        { phase: 'storage main thread: waiting for a core', ms: waiting },
+        { phase: 'storage main thread: idle', ms: seconds * 1000 - running - waiting },
+      ];
+      for (const { phase, ms } of [...marks, { phase: 'wall (time -v)', ms: seconds * 1000 }, ...server]) {
         if (!phases.has(phase)) phases.set(phase, []);
         phases.get(phase).push(ms);
       }
@@ -43,14 +63,17 @@ async function main() {
     }
   } finally {
     await api.close();
-    await sink.stop();
+    await storage.stop();
   }
-  const rows = [...phases].map(([phase, ms]) => ({ phase, median_ms: +C.median(ms).toFixed(1), min_ms: Math.min(...ms), max_ms: Math.max(...ms) }));
-  rows.sort((a, b) => a.median_ms - b.median_ms);
-  console.log(`coffer upload of ${sizeMiB} MiB into the sink, ${runs} runs (ms since the process started)`);
+  const round = (ms) => +ms.toFixed(1);
+  const rows = [...phases].map(([phase, ms]) => ({ phase, median_ms: round(C.median(ms)), min_ms: round(Math.min(...ms)), max_ms: round(Math.max(...ms)) }));
+  const isServer = (r) => r.phase.startsWith('storage');
+  const timeline = rows.filter((r) => !isServer(r)).sort((a, b) => a.median_ms - b.median_ms);
+  const ordered = [...timeline, ...rows.filter(isServer)];
+  console.log(`coffer upload of ${sizeMiB} MiB into ${target === 's3' ? 'the S3 test server' : 'the sink'}, ${runs} runs (ms since the process started; storage rows: ms during the run)`);
   console.log('| phase | median | min–max |\n| --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.phase} | ${r.median_ms} | ${r.min_ms}–${r.max_ms} |`);
-  C.writeResult('upload-timeline', { machine: C.machine(), size_mib: sizeMiB, runs, phases: rows });
+  for (const r of ordered) console.log(`| ${r.phase} | ${r.median_ms} | ${r.min_ms}–${r.max_ms} |`);
+  C.writeResult(`upload-timeline-${target}`, { machine: C.machine(), size_mib: sizeMiB, runs, target, phases: ordered });
 }
 
 main().then(

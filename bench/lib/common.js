@@ -2,7 +2,7 @@
 // Shared helpers of the comparison benchmarks: timed child processes (/usr/bin/time -v), paired
 // runs, statistics, the random input files, the sink and S3 servers, and bench/out/<name>.json.
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, writeFileSync, statSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 
@@ -107,7 +107,7 @@ function ensureRandomFile(dir, bytes) {
   return path;
 }
 
-/** Starts a node script that prints "listening <port>"; returns its URL and a stop function. */
+/** Starts a node script that prints "listening <port>"; returns its URL, its pid and a stop function. */
 function startServer(script, env = {}, onLine = () => undefined) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -119,13 +119,19 @@ function startServer(script, env = {}, onLine = () => undefined) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         if (line.startsWith('listening ')) {
-          resolve({ url: `http://127.0.0.1:${line.split(' ')[1]}`, stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill()))) });
+          resolve({ url: `http://127.0.0.1:${line.split(' ')[1]}`, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill()))) });
         } else onLine(line);
       }
     });
     child.once('error', reject);
     child.once('exit', (code, signal) => reject(new Error(`${script} exited ${code ?? signal}`)));
   });
+}
+
+/** Milliseconds a process's main thread has spent on a core and waiting in the run queue (Linux schedstat). */
+function mainThreadTimes(pid) {
+  const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map((ns) => Number(ns) / 1e6);
+  return { running, waiting };
 }
 
 function machine() {
@@ -149,4 +155,4 @@ function flag(name, fallback) {
   return v === undefined || v.startsWith('--') ? true : v;
 }
 
-module.exports = { ROOT, MIB, ensureTools, timed, timedShell, paired, ratio, median, ensureRandomFile, startServer, machine, writeResult, flag };
+module.exports = { ROOT, MIB, ensureTools, timed, timedShell, paired, ratio, median, ensureRandomFile, startServer, mainThreadTimes, machine, writeResult, flag };

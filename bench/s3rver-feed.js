@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Through the S3 test server, how much of an upload's time is the sender's: curl -T and a plain
+// node:http PUT of the plaintext (bench/lib/node-put.js, no encryption), `coffer upload` and the
+// age pipeline, in paired rounds, with the storage server's main thread split into running,
+// waiting for a core and idle (waiting for data or for its own file writes) during each run.
+// A diagnostic, not part of `npm run bench`.
+//
+//   npx tsc -b && node bench/s3rver-feed.js [--size-mib 1024] [--runs 5]
+// Writes bench/out/s3rver-feed.json.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const C = require('./lib/common');
+const { startS3Target } = require('./lib/s3-target');
+const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
+
+const sizeMiB = Number(C.flag('size-mib', 1024));
+const runs = Number(C.flag('runs', 5));
+const workDir = String(C.flag('dir', '/tmp/coffer-bench'));
+const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
+
+async function main() {
+  C.ensureTools(['/usr/bin/time', 'curl', 'openssl', 'age', 'age-keygen']);
+  const size = sizeMiB * C.MIB;
+  const file = C.ensureRandomFile(workDir, size);
+  const s3 = await startS3Target(join(workDir, 'feed-s3rver'));
+  const api = await startFakeApi({ putUrl: (id, n) => s3.presignPut(`coffer/${id}`, n) });
+  const home = join(workDir, 'feed-home');
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+  const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
+  const ageKey = join(workDir, 'feed-age.key');
+  rmSync(ageKey, { force: true });
+  execFileSync('age-keygen', ['-o', ageKey], { stdio: 'ignore' });
+  const recipient = execFileSync('age-keygen', ['-y', ageKey]).toString().trim();
+  const ageSize = execFileSync('age', ['-r', recipient], { input: Buffer.alloc(0) }).length - 16 + size + 16 * Math.max(1, Math.ceil(size / 65536));
+
+  const server = {};
+  const watched = (name, note, run) => ({
+    name,
+    note,
+    after: () => s3.clean(),
+    run: async () => {
+      const before = C.mainThreadTimes(s3.pid);
+      const result = await run();
+      const after = C.mainThreadTimes(s3.pid);
+      const running = after.running - before.running;
+      const waiting = after.waiting - before.waiting;
+      (server[name] ??= []).push({ running, waiting, idle: result.seconds * 1000 - running - waiting });
+      return result;
+    },
+  });
+  const cases = [
+    watched('curl -T (plaintext)', 'ceiling', async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await s3.presignPut('curl', size)])),
+    watched('node:http PUT (plaintext)', 'bench/lib/node-put.js: no encryption', async () => C.timed(process.execPath, [join(__dirname, 'lib/node-put.js'), await s3.presignPut('node', size), file])),
+    watched('coffer upload', 'vault mode', () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env })),
+    watched('age pipeline', 'tee >(openssl dgst -sha256) | age -r R | curl -T -', async () =>
+      C.timedShell(`tee >(openssl dgst -sha256 >/dev/null) < '${file}' | age -r ${recipient} | curl -sS -f -T - -H 'Transfer-Encoding:' -H 'Content-Length: ${ageSize}' -o /dev/null '${await s3.presignPut('age', ageSize)}'`)),
+  ];
+  let results;
+  try {
+    await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env }); // creates the vault, fills the page cache
+    await s3.clean();
+    console.error(`${sizeMiB} MiB through s3rver, ${runs} paired rounds`);
+    results = await C.paired(cases, runs, size);
+  } finally {
+    await api.close();
+    await s3.stop();
+  }
+  const curl = results[0];
+  const rows = results.map((r) => {
+    const pick = (key) => Math.round(C.median(server[r.name].map((s) => s[key])));
+    return { ...r, storage_main_ms: { running: pick('running'), waiting: pick('waiting'), idle: pick('idle') }, vs_curl: C.ratio(r, curl) };
+  });
+  console.log(`${sizeMiB} MiB through the S3 test server, ${runs} paired rounds (medians; storage main thread in ms during the run)`);
+  console.log('| case | MB/s | min–max | CPU s | vs curl -T | s3rver main: running | waiting for a core | idle |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const s = r.storage_main_ms;
+    console.log(`| ${r.name} | ${r.MBps_median} | ${r.MBps_min}–${r.MBps_max} | ${r.cpu_s_median} | ${r.vs_curl.median}× | ${s.running} | ${s.waiting} | ${s.idle} |`);
+  }
+  const cofferVsAge = C.ratio(results[2], results[3]);
+  console.log(`\n${cofferVsAge.of}: ${cofferVsAge.median}× (per-round ${cofferVsAge.min}–${cofferVsAge.max})`);
+  C.writeResult('s3rver-feed', { machine: C.machine(), size_mib: sizeMiB, runs, cases: rows, coffer_vs_age: cofferVsAge });
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
