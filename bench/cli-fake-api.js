@@ -3,6 +3,8 @@
 // run measures the client and not the server or storage.
 'use strict';
 const http = require('node:http');
+const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
 
 const OWNER = 'usrh-00000000000000000000000000000000';
@@ -67,4 +69,16 @@ function fakeAccessToken(ttlSec = 86_400) {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + ttlSec })}.x`;
 }
 
-module.exports = { startFakeApi, fakeAccessToken, OWNER };
+/** Points the CLI state in `home` at the fake API, signed in (0600 credentials, as the CLI writes them). */
+function signInTo(home, apiUrl) {
+  writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: apiUrl, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+}
+
+/** A fresh, empty `COFFER_HOME` (0700). */
+function freshHome(home) {
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  return home;
+}
+
+module.exports = { startFakeApi, fakeAccessToken, signInTo, freshHome, OWNER };

@@ -16,13 +16,14 @@
 // so the disk is out of the comparison (coffer decrypt's final fsync is then nearly free).
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const C = require('./lib/common');
 const { startS3Target } = require('./lib/s3-target');
-const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
+const { ageIdentity, sh } = require('./lib/age-tool');
+const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
 
 const quick = C.flag('quick', false) === true;
 const sizesMiB = String(C.flag('sizes', quick ? '64' : '256,1024')).split(',').map(Number);
@@ -35,8 +36,6 @@ const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const SINK = join(__dirname, 'http-sink.js');
 const VAULT_PASSWORD = 'bench vault password';
 
-const sh = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-
 async function main() {
   C.ensureTools(['/usr/bin/time', 'curl', 'openssl', 'age', 'age-keygen', 'rclone']);
   mkdirSync(workDir, { recursive: true });
@@ -44,15 +43,9 @@ async function main() {
   const report = { machine: C.machine(), sizes_mib: sizesMiB, runs, targets, quick, upload: {}, download: {}, rss: {} };
 
   // age identity, rclone config (env only, no rclone.conf), Coffer state.
-  const ageKey = join(workDir, 'age.key');
-  rmSync(ageKey, { force: true });
-  execFileSync('age-keygen', ['-o', ageKey], { stdio: 'ignore' });
-  const recipient = execFileSync('age-keygen', ['-y', ageKey]).toString().trim();
-  const ageOverhead = execFileSync('age', ['-r', recipient], { input: Buffer.alloc(0) }).length - 16; // header + nonce
-  const ageSize = (p) => ageOverhead + p + 16 * Math.max(1, Math.ceil(p / 65536));
-  const home = join(workDir, 'coffer-home');
-  rmSync(home, { recursive: true, force: true });
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const ageTool = ageIdentity(join(workDir, 'age.key'));
+  const { keyPath: ageKey, recipient } = ageTool;
+  const home = freshHome(join(workDir, 'coffer-home'));
 
   const s3 = await startS3Target(join(workDir, 's3rver'));
   const { presignPut, presignGet, keep } = s3;
@@ -88,7 +81,7 @@ async function main() {
           servers.push(sink);
         }
         const api = await startFakeApi(target === 'sink' ? { sinkUrl: sink.url } : { putUrl: (id, n) => presignPut(`coffer/${id}`, n) });
-        writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+        signInTo(home, api.url);
         const cofferEnv = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD };
         const url = async (kind, n) => (target === 'sink' ? `${sink.url}/put/${kind}` : presignPut(`${kind}/${name}`, n));
         const after = target === 's3' ? cleanS3 : async () => rmSync(join(shm, 'rclone-local'), { recursive: true, force: true });
@@ -100,7 +93,7 @@ async function main() {
             ? { name: 'rclone crypt', note: 'rclone copy to a crypt remote over the s3 remote', run: () => rclone(['copy', file, 'cr:']), after }
             : { name: 'rclone crypt', note: 'rclone copy to a crypt remote over a local tmpfs directory (no HTTP: rclone has no sink)', run: () => rclone(['copy', file, 'crl:']), after },
           { name: 'age pipeline', note: "tee >(openssl dgst -sha256) | age -r R | curl -T - with the computed Content-Length (streamed, no temp file)", run: async () =>
-            C.timedShell(`tee >(openssl dgst -sha256 >/dev/null) < ${sh(file)} | age -r ${recipient} | curl -sS -f -T - -H 'Transfer-Encoding:' -H 'Content-Length: ${ageSize(size)}' -o /dev/null ${sh(await url('age', ageSize(size)))}`), after },
+            C.timedShell(ageTool.uploadPipeline(file, size, await url('age', ageTool.encryptedSize(size)))), after },
           { name: 'curl -T (plaintext)', note: 'ceiling: no encryption', run: async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await url('curl', size)]), after },
         ];
         const results = await C.paired(cases, runs, size);
@@ -185,7 +178,7 @@ async function main() {
       const sink = await C.startServer(SINK, { SINK_GET_FILE: '' });
       servers.push(sink);
       const api = await startFakeApi({ sinkUrl: sink.url });
-      writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+      signInTo(home, api.url);
       const up = await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD } });
       report.rss['4096'] = { upload: { seconds: up.seconds, MBps: +(size / 1e6 / up.seconds).toFixed(0), cpu_s: +up.cpu.toFixed(2), rss_MiB: +up.rssMiB.toFixed(1) } };
       await api.close();
@@ -206,5 +199,6 @@ async function main() {
 
 main().catch((error) => {
   console.error(error);
-  process.exitCode = 1;
+  // A failed case can leave a fake API listening; do not hang on it.
+  process.exit(1);
 });

@@ -10,6 +10,7 @@ const { execFileSync } = require('node:child_process');
 const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const C = require('./lib/common');
+const { ageIdentity } = require('./lib/age-tool');
 
 const quick = C.flag('quick', false) === true;
 const mib = Number(C.flag('mib', quick ? 64 : 1024));
@@ -21,10 +22,7 @@ async function main() {
   C.ensureTools(['/usr/bin/time', 'age', 'age-keygen']);
   const size = mib * C.MIB;
   const file = C.ensureRandomFile(workDir, size);
-  const ageKey = join(workDir, 'age-crypto.key');
-  rmSync(ageKey, { force: true });
-  execFileSync('age-keygen', ['-o', ageKey], { stdio: 'ignore' });
-  const recipient = execFileSync('age-keygen', ['-y', ageKey]).toString().trim();
+  const { keyPath: ageKey, recipient } = ageIdentity(join(workDir, 'age-crypto.key'));
   const blob = `${file}.coffer`;
   const ageBlob = `${file}.age`;
   execFileSync(process.execPath, [task, 'make-blob', file, blob]);

@@ -8,12 +8,11 @@
 //   npx tsc -b && node bench/s3rver-feed.js [--size-mib 1024] [--runs 5]
 // Writes bench/out/s3rver-feed.json.
 'use strict';
-const { execFileSync } = require('node:child_process');
-const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const C = require('./lib/common');
+const { ageIdentity } = require('./lib/age-tool');
 const { startS3Target } = require('./lib/s3-target');
-const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
+const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
 
 const sizeMiB = Number(C.flag('size-mib', 1024));
 const runs = Number(C.flag('runs', 5));
@@ -26,16 +25,10 @@ async function main() {
   const file = C.ensureRandomFile(workDir, size);
   const s3 = await startS3Target(join(workDir, 'feed-s3rver'));
   const api = await startFakeApi({ putUrl: (id, n) => s3.presignPut(`coffer/${id}`, n) });
-  const home = join(workDir, 'feed-home');
-  rmSync(home, { recursive: true, force: true });
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+  const home = freshHome(join(workDir, 'feed-home'));
+  signInTo(home, api.url);
   const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
-  const ageKey = join(workDir, 'feed-age.key');
-  rmSync(ageKey, { force: true });
-  execFileSync('age-keygen', ['-o', ageKey], { stdio: 'ignore' });
-  const recipient = execFileSync('age-keygen', ['-y', ageKey]).toString().trim();
-  const ageSize = execFileSync('age', ['-r', recipient], { input: Buffer.alloc(0) }).length - 16 + size + 16 * Math.max(1, Math.ceil(size / 65536));
+  const age = ageIdentity(join(workDir, 'feed-age.key'));
 
   const server = {};
   const watched = (name, note, run) => ({
@@ -43,12 +36,8 @@ async function main() {
     note,
     after: () => s3.clean(),
     run: async () => {
-      const before = C.mainThreadTimes(s3.pid);
-      const result = await run();
-      const after = C.mainThreadTimes(s3.pid);
-      const running = after.running - before.running;
-      const waiting = after.waiting - before.waiting;
-      (server[name] ??= []).push({ running, waiting, idle: result.seconds * 1000 - running - waiting });
+      const { result, server: share } = await C.withServerShare(s3.pid, run);
+      (server[name] ??= []).push(share);
       return result;
     },
   });
@@ -57,7 +46,7 @@ async function main() {
     watched('node:http PUT (plaintext)', 'bench/lib/node-put.js: no encryption', async () => C.timed(process.execPath, [join(__dirname, 'lib/node-put.js'), await s3.presignPut('node', size), file])),
     watched('coffer upload', 'vault mode', () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env })),
     watched('age pipeline', 'tee >(openssl dgst -sha256) | age -r R | curl -T -', async () =>
-      C.timedShell(`tee >(openssl dgst -sha256 >/dev/null) < '${file}' | age -r ${recipient} | curl -sS -f -T - -H 'Transfer-Encoding:' -H 'Content-Length: ${ageSize}' -o /dev/null '${await s3.presignPut('age', ageSize)}'`)),
+      C.timedShell(age.uploadPipeline(file, size, await s3.presignPut('age', age.encryptedSize(size))))),
   ];
   let results;
   try {

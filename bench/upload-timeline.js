@@ -10,11 +10,11 @@
 //   npx tsc -b && node bench/upload-timeline.js [--size-mib 256] [--runs 7] [--target sink|s3]
 // Writes bench/out/upload-timeline-<target>.json.
 'use strict';
-const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const C = require('./lib/common');
 const { startS3Target } = require('./lib/s3-target');
-const { startFakeApi, fakeAccessToken } = require('./cli-fake-api');
+const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
 
 const sizeMiB = Number(C.flag('size-mib', 256));
 const runs = Number(C.flag('runs', 7));
@@ -25,16 +25,14 @@ const PRELOAD = join(__dirname, 'lib/timeline-preload.js');
 
 async function main() {
   const file = C.ensureRandomFile(workDir, sizeMiB * C.MIB);
-  const home = join(workDir, 'timeline-home');
-  rmSync(home, { recursive: true, force: true });
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const home = freshHome(join(workDir, 'timeline-home'));
   if (target !== 'sink' && target !== 's3') throw new Error('--target is sink or s3');
   const storage = target === 's3'
     ? await startS3Target(join(workDir, 'timeline-s3rver'))
     : await C.startServer(join(__dirname, 'http-sink.js'), { SINK_GET_FILE: '' });
   const api = await startFakeApi(target === 's3' ? { putUrl: (id, n) => storage.presignPut(`coffer/${id}`, n) } : { sinkUrl: storage.url });
   const afterRun = target === 's3' ? () => storage.clean() : async () => undefined;
-  writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: api.url, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+  signInTo(home, api.url);
   const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
   const log = join(workDir, 'timeline.jsonl');
   const phases = new Map();
@@ -43,19 +41,17 @@ async function main() {
     await afterRun();
     for (let run = 0; run < runs; run++) {
       rmSync(log, { force: true });
-      const before = C.mainThreadTimes(storage.pid);
-      const { seconds } = await C.timed(process.execPath, ['-r', PRELOAD, CLI, 'upload', file, '--json'], { env: { ...env, TIMELINE_OUT: log } });
-      const after = C.mainThreadTimes(storage.pid);
+      const { result, server } = await C.withServerShare(storage.pid, () =>
+        C.timed(process.execPath, ['-r', PRELOAD, CLI, 'upload', file, '--json'], { env: { ...env, TIMELINE_OUT: log } }));
+      const { seconds } = result;
       await afterRun();
       const marks = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-      const running = after.running - before.running;
-      const waiting = after.waiting - before.waiting;
-      const server = [
-        { phase: 'storage main thread: running', ms: running },
-        { phase: 'storage main thread: waiting for a core', ms: waiting },
-        { phase: 'storage main thread: idle', ms: seconds * 1000 - running - waiting },
+      const storageRows = [
+        { phase: 'storage main thread: running', ms: server.running },
+        { phase: 'storage main thread: waiting for a core', ms: server.waiting },
+        { phase: 'storage main thread: idle', ms: server.idle },
       ];
-      for (const { phase, ms } of [...marks, { phase: 'wall (time -v)', ms: seconds * 1000 }, ...server]) {
+      for (const { phase, ms } of [...marks, { phase: 'wall (time -v)', ms: seconds * 1000 }, ...storageRows]) {
         if (!phases.has(phase)) phases.set(phase, []);
         phases.get(phase).push(ms);
       }

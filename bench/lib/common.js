@@ -134,6 +134,19 @@ function mainThreadTimes(pid) {
   return { running, waiting };
 }
 
+/**
+ * Runs a timed command and splits a server's main thread over it (ms): running, waiting for a
+ * core, and idle (waiting for data or for its own I/O) for the rest of the command's wall time.
+ */
+async function withServerShare(pid, run) {
+  const before = mainThreadTimes(pid);
+  const result = await run();
+  const after = mainThreadTimes(pid);
+  const running = after.running - before.running;
+  const waiting = after.waiting - before.waiting;
+  return { result, server: { running, waiting, idle: result.seconds * 1000 - running - waiting } };
+}
+
 function machine() {
   const model = cpus()[0]?.model ?? 'unknown';
   return { nproc: cpus().length, cpu_model: model, node: process.version, loadavg_at_start: loadavg().map((l) => +l.toFixed(2)) };
@@ -155,4 +168,4 @@ function flag(name, fallback) {
   return v === undefined || v.startsWith('--') ? true : v;
 }
 
-module.exports = { ROOT, MIB, ensureTools, timed, timedShell, paired, ratio, median, ensureRandomFile, startServer, mainThreadTimes, machine, writeResult, flag };
+module.exports = { ROOT, MIB, ensureTools, timed, timedShell, paired, ratio, median, ensureRandomFile, startServer, withServerShare, machine, writeResult, flag };

@@ -28,7 +28,6 @@ async function startS3Target(dir) {
   return {
     url: server.url,
     pid: server.pid,
-    client,
     keep,
     presignPut: (key, size) => getSignedUrl(client, new PutObjectCommand({ Bucket: 'bench', Key: key, ContentLength: size }), { expiresIn: 7200 }),
     presignGet: (key) => getSignedUrl(client, new GetObjectCommand({ Bucket: 'bench', Key: key }), { expiresIn: 7200 }),
