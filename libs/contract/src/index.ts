@@ -1,0 +1,2 @@
+// Wire types and error codes shared by the server and its clients (filled in by issue 14).
+export {};
