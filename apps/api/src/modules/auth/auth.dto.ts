@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { toRfc3339 } from '../../common/rfc3339';
 import type { PendingAccount } from './account.repository';
 
@@ -83,32 +83,5 @@ export class LoginResponse {
   access_token!: string;
 
   @ApiProperty({ description: '32 random bytes, base64url' })
-  refresh_token!: string;
-}
-
-export class RefreshRequest {
-  @ApiProperty()
-  @IsString({ message: 'refresh_token must be a string' })
-  @MaxLength(512, { message: 'refresh_token is too long' })
-  refresh_token!: string;
-
-  @ApiPropertyOptional({ description: '[ext] Also return a new refresh token that replaces this one' })
-  @IsOptional()
-  @IsBoolean({ message: 'rotate must be true or false' })
-  rotate?: boolean;
-}
-
-export class RefreshResponse {
-  @ApiProperty()
-  access_token!: string;
-
-  @ApiPropertyOptional({ description: '[ext] Only with "rotate": true' })
-  refresh_token?: string;
-}
-
-export class RevokeRequest {
-  @ApiProperty()
-  @IsString({ message: 'refresh_token must be a string' })
-  @MaxLength(512, { message: 'refresh_token is too long' })
   refresh_token!: string;
 }

@@ -8,12 +8,11 @@ import { AccountService } from './account.service';
 import { AuthController } from './auth.controller';
 import { PasswordHasher } from './password-hasher';
 import { RegistrationService } from './registration.service';
-import { TokenController } from './token.controller';
 
 /** Accounts and sessions: registration with e-mailed codes, login, refresh, revoke, deletion. */
 @Module({
   imports: [OtpModule, TokensModule, MailModule],
-  controllers: [AuthController, TokenController],
+  controllers: [AuthController],
   providers: [RegistrationService, AccountService, AccountRepository, PasswordHasher, AccountCleanupJob],
 })
 export class AuthModule {}

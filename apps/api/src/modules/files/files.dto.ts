@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { PresignedRequest } from '@coffer/storage';
-import type { Usage } from '../quota/quota.service';
 import type { FileRecord, FileStatus, KdfParams, KeyManagementMode } from './file.repository';
 import { toRfc3339 } from '../../common/rfc3339';
 import { FILE_ID_PATTERN, ID_PREFIX_PATTERN } from './file-id';
@@ -225,26 +224,6 @@ export class HashResponse {
   hash!: string;
 }
 
-export class UsageResponse {
-  @ApiProperty({ description: 'Stored bytes of completed files' })
-  used_bytes!: number;
-
-  @ApiProperty({ description: 'Bytes held by uploads in progress' })
-  reserved_bytes!: number;
-
-  @ApiProperty()
-  quota_bytes!: number;
-
-  @ApiProperty({ description: 'Live files: uploaded and in progress' })
-  file_count!: number;
-
-  @ApiProperty()
-  max_files!: number;
-
-  @ApiProperty()
-  max_file_size_bytes!: number;
-}
-
 // ---- mapping ----
 
 export function toPresignResponse(fileId: string, upload: PresignedRequest): PresignResponse {
@@ -286,16 +265,5 @@ export function toFileDetails(file: FileRecord): FileDetails {
     key_commitment: file.keyCommitment,
     kdf_params: file.kdfParams,
     created_at: toRfc3339(file.createdAt),
-  };
-}
-
-export function toUsageResponse(usage: Usage): UsageResponse {
-  return {
-    used_bytes: usage.usedBytes,
-    reserved_bytes: usage.reservedBytes,
-    quota_bytes: usage.quotaBytes,
-    file_count: usage.fileCount,
-    max_files: usage.maxFiles,
-    max_file_size_bytes: usage.maxFileSizeBytes,
   };
 }

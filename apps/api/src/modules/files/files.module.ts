@@ -8,12 +8,11 @@ import { FileRepository } from './file.repository';
 import { FilesController } from './files.controller';
 import { FilesScheduler } from './files.scheduler';
 import { FilesService } from './files.service';
-import { UsageController } from './usage.controller';
 
-/** Uploads, the owner's file views, deletion, usage and the upload clean-up jobs. */
+/** Uploads, the owner's file views, deletion and the upload clean-up jobs. */
 @Module({
   imports: [QuotaModule, TokensModule, RateLimitModule],
-  controllers: [FilesController, UsageController],
+  controllers: [FilesController],
   providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FilesScheduler],
   exports: [FileRepository, FileMaintenanceService],
 })

@@ -6,6 +6,7 @@ import { AccessTokenGuard } from './access-token.guard';
 import { AccessTokenService } from './access-token.service';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { RefreshTokenService } from './refresh-token.service';
+import { TokenController } from './token.controller';
 import { TokenVersionRepository } from './token-version.repository';
 
 @Module({
@@ -18,6 +19,7 @@ import { TokenVersionRepository } from './token-version.repository';
       useFactory: (config: AppConfig) => ({ secret: createSecretKey(Buffer.from(config.secrets.jwt, 'utf8')) }),
     }),
   ],
+  controllers: [TokenController],
   providers: [AccessTokenService, AccessTokenGuard, TokenVersionRepository, RefreshTokenService, RefreshTokenRepository],
   exports: [AccessTokenService, AccessTokenGuard, TokenVersionRepository, RefreshTokenService],
 })

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { RefreshTokenService } from '../tokens/refresh-token.service';
-import { RefreshRequest, RefreshResponse, RevokeRequest } from './auth.dto';
+import { RefreshTokenService } from './refresh-token.service';
+import { RefreshRequest, RefreshResponse, RevokeRequest } from './tokens.dto';
 
 @ApiTags('tokens')
 @Controller('api/token')

@@ -1,10 +1,10 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { QuotaService } from '../quota/quota.service';
+import { QuotaService } from './quota.service';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
 import { CurrentUser } from '../tokens/current-user.decorator';
-import { toUsageResponse, UsageResponse } from './files.dto';
+import { toUsageResponse, UsageResponse } from './quota.dto';
 
 @ApiTags('files')
 @ApiBearerAuth()
