@@ -1,2 +1,7 @@
-// Wire types and error codes shared by the server and its clients (filled in by issue 14).
-export {};
+// Wire types, error codes and the route table shared by the server and its clients (docs/API.md).
+export * from './errors';
+export * from './routes';
+export type * from './accounts';
+export type * from './files';
+export type * from './downloads';
+export type * from './health';

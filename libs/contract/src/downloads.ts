@@ -1,0 +1,13 @@
+import type { KdfParams, KeyManagementMode } from './files';
+
+/** `GET /files/meta/{userIdHash}/{fileId}` [ext]: what a recipient with only the link needs. */
+export interface FileMetaResponse {
+  file_name: string;
+  key_management_mode: KeyManagementMode;
+  /** Standard base64; empty in vault mode. */
+  passphrase_salt: string;
+  kdf_params: KdfParams | null;
+  key_commitment: string | null;
+  encrypted_size_bytes: number;
+  plaintext_hash: string;
+}

@@ -1,0 +1,12 @@
+export type ComponentState = 'ok' | 'down';
+
+/** `GET /api/readyz` [ext]: the same shape with 200 and 503. */
+export interface ReadinessResponse {
+  database: ComponentState;
+  storage: ComponentState;
+}
+
+/** `GET /api/cli/version`. */
+export interface CliVersionResponse {
+  compatible_version: string;
+}

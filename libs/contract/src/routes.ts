@@ -1,0 +1,90 @@
+import type { ErrorCode } from './errors';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One route of docs/API.md: what it answers on success and every error code it can answer. */
+export interface RouteContract {
+  readonly method: HttpMethod;
+  /** As in OpenAPI: path parameters in braces. */
+  readonly path: string;
+  readonly auth: 'none' | 'bearer';
+  readonly success: number;
+  /** Every code the route can answer besides INTERNAL_ERROR (which any route can). */
+  readonly errors: readonly ErrorCode[];
+  /** Not part of the Hashdrop API: a Hashdrop client never calls it. */
+  readonly extension: boolean;
+}
+
+/** What any route taking a JSON body can answer about the body itself. */
+const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE'] as const satisfies readonly ErrorCode[];
+
+/** Every route of the API, by a stable name. The server's OpenAPI document is built from this. */
+export const ROUTES = {
+  healthz: { method: 'GET', path: '/api/healthz', auth: 'none', success: 200, errors: [], extension: false },
+  readyz: { method: 'GET', path: '/api/readyz', auth: 'none', success: 200, errors: [], extension: true },
+  cliVersion: { method: 'GET', path: '/api/cli/version', auth: 'none', success: 200, errors: [], extension: false },
+  adminReset: { method: 'DELETE', path: '/admin/reset', auth: 'none', success: 204, errors: ['FORBIDDEN'], extension: false },
+
+  register: {
+    method: 'POST', path: '/api/user/register', auth: 'none', success: 201, extension: false,
+    errors: [...BODY_ERRORS, 'ALREADY_REGISTERED', 'RATE_LIMITED', 'MAIL_UNAVAILABLE'],
+  },
+  verify: {
+    method: 'PATCH', path: '/api/user/verify', auth: 'none', success: 204, extension: false,
+    errors: [...BODY_ERRORS, 'CODE_EXPIRED', 'INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'RATE_LIMITED'],
+  },
+  resend: { method: 'POST', path: '/api/user/verify/resend', auth: 'none', success: 202, extension: true, errors: [...BODY_ERRORS, 'RATE_LIMITED'] },
+  login: { method: 'POST', path: '/api/user/login', auth: 'none', success: 200, extension: false, errors: [...BODY_ERRORS, 'INVALID_CREDENTIALS', 'RATE_LIMITED'] },
+  deleteAccount: {
+    method: 'DELETE', path: '/api/user', auth: 'none', success: 204, extension: false,
+    errors: [...BODY_ERRORS, 'INVALID_CREDENTIALS', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  refresh: { method: 'POST', path: '/api/token/refresh', auth: 'none', success: 200, extension: false, errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'RATE_LIMITED'] },
+  revoke: { method: 'POST', path: '/api/token/revoke', auth: 'none', success: 204, extension: false, errors: [...BODY_ERRORS, 'RATE_LIMITED'] },
+
+  presign: {
+    method: 'POST', path: '/api/files/presign', auth: 'bearer', success: 200, extension: false,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'QUOTA_EXCEEDED', 'FILE_COUNT_LIMIT', 'FILE_TOO_LARGE', 'RATE_LIMITED', 'STORAGE_FULL'],
+  },
+  complete: {
+    method: 'POST', path: '/api/files/complete', auth: 'bearer', success: 200, extension: false,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'NOT_FOUND', 'UPLOAD_INCOMPLETE', 'FILE_TOO_LARGE', 'UPLOAD_OVER_QUOTA', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  listFiles: { method: 'GET', path: '/api/files/all', auth: 'bearer', success: 200, extension: false, errors: ['INVALID_TOKEN', 'RATE_LIMITED'] },
+  resolve: {
+    method: 'GET', path: '/api/files/resolve', auth: 'bearer', success: 200, extension: false,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'],
+  },
+  details: {
+    method: 'GET', path: '/api/files', auth: 'bearer', success: 200, extension: false,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'],
+  },
+  salt: {
+    method: 'GET', path: '/api/files/salt', auth: 'bearer', success: 200, extension: false,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'],
+  },
+  hash: {
+    method: 'GET', path: '/api/files/hash', auth: 'bearer', success: 200, extension: false,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'],
+  },
+  deleteFile: {
+    method: 'DELETE', path: '/api/files', auth: 'bearer', success: 204, extension: false,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'AMBIGUOUS_ID', 'RATE_LIMITED'],
+  },
+  usage: { method: 'GET', path: '/api/user/usage', auth: 'bearer', success: 200, extension: true, errors: ['INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'] },
+
+  checkLink: {
+    method: 'HEAD', path: '/files/download/{userIdHash}/{fileId}', auth: 'none', success: 200, extension: true,
+    errors: ['NOT_FOUND', 'DOWNLOAD_LIMIT', 'RATE_LIMITED'],
+  },
+  download: {
+    method: 'GET', path: '/files/download/{userIdHash}/{fileId}', auth: 'none', success: 303, extension: false,
+    errors: ['NOT_FOUND', 'DOWNLOAD_LIMIT', 'RATE_LIMITED'],
+  },
+  meta: { method: 'GET', path: '/files/meta/{userIdHash}/{fileId}', auth: 'none', success: 200, extension: true, errors: ['NOT_FOUND', 'RATE_LIMITED'] },
+} as const satisfies Record<string, RouteContract>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** The codes `route` can answer, for a client deciding what an error means. */
+export type RouteErrorCode<R extends RouteName> = (typeof ROUTES)[R]['errors'][number];
