@@ -5,6 +5,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/p
 import { basename, dirname, join, resolve } from 'node:path';
 import { assertValidKey, assertValidPrefix, isValidKeySegment } from './object-key';
 import {
+  MAX_SINGLE_PUT_BYTES,
   assertContentLength,
   assertExpiresInSec,
   OBJECT_CONTENT_TYPE,
@@ -47,7 +48,7 @@ export type FsAuthorization =
   | { ok: true; claims: FsUrlClaims }
   | { ok: false; reason: 'NOT_FOUND' | 'SIGNATURE_INVALID' | 'URL_EXPIRED' };
 
-const DEFAULT_MAX_OBJECT_BYTES = 5_000_000_000;
+const DEFAULT_MAX_OBJECT_BYTES = MAX_SINGLE_PUT_BYTES;
 /** `receive`'s temporary files: `<last key segment>~<16 hex digits>.part`. */
 const TEMP_FILE_NAME = /~[0-9a-f]{16}\.part$/;
 const MIN_SECRET_BYTES = 32;

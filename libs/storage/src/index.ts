@@ -2,6 +2,7 @@ export {
   assertContentLength,
   assertExpiresInSec,
   MAX_PRESIGN_EXPIRY_SEC,
+  MAX_SINGLE_PUT_BYTES,
   OBJECT_CONTENT_TYPE,
   systemClock,
   type ObjectStore,
@@ -10,7 +11,17 @@ export {
   type PresignPutOptions,
   type StoreClock,
 } from './object-store';
-export { assertValidKey, assertValidPrefix, InvalidObjectKeyError } from './object-key';
+export {
+  assertValidKey,
+  assertValidPrefix,
+  fileObjectKey,
+  InvalidObjectKeyError,
+  ownerHash,
+  OWNER_HASH_MARKER,
+  OWNER_HASH_PATTERN,
+  ownerKeyPrefix,
+  sharedObjectKey,
+} from './object-key';
 export { contentDisposition } from './content-disposition';
 export {
   createS3Client,

@@ -48,6 +48,12 @@ export const OBJECT_CONTENT_TYPE = 'application/octet-stream';
 /** S3 refuses presigned URLs that live longer than a week; both drivers share that ceiling. */
 export const MAX_PRESIGN_EXPIRY_SEC = 604_800;
 
+/**
+ * What one S3 PUT can carry (5 GB); larger files would need multipart uploads, which do not exist
+ * yet. The fs driver refuses larger bodies too, and the server's per-file limit is capped by it.
+ */
+export const MAX_SINGLE_PUT_BYTES = 5_000_000_000;
+
 export function assertExpiresInSec(expiresInSec: number): void {
   if (!Number.isInteger(expiresInSec) || expiresInSec < 1 || expiresInSec > MAX_PRESIGN_EXPIRY_SEC) {
     throw new RangeError(`expiresInSec must be an integer from 1 to ${MAX_PRESIGN_EXPIRY_SEC}`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ownerHash } from '@coffer/storage';
 import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { UPLOAD_GRACE_MS } from '../../src/modules/storage/upload-grace';
 import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
@@ -23,7 +23,7 @@ describe.each(['fs', 's3'] as const)('objects that land after account deletion, 
 
   it('are swept by the cleanup job once every upload URL of the account has expired', async () => {
     const user = await registerVerified(t, `late-${storage}@example.com`);
-    const key = `${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${randomUUID()}`;
+    const key = `${ownerHash(t.config.secrets.userIdHash, user.id)}/${randomUUID()}`;
     const put = await t.store.presignPut(key, { contentLength: 64, expiresInSec: t.config.ttl.presignSeconds });
     const job = t.app.get(AccountCleanupJob);
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
+import { ownerHash } from '@coffer/storage';
 import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
 import { login, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
@@ -32,12 +32,12 @@ describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storag
     const bystanderSession = await login(t, bystander.email, bystander.password);
     const prisma = t.database.prisma;
 
-    const prefix = ownerPrefix(t.config.secrets.userIdHash, user.id);
+    const prefix = ownerHash(t.config.secrets.userIdHash, user.id);
     const uploaded = { id: randomUUID(), size: 300 };
     const pending = { id: randomUUID(), size: 200 };
     await upload(`${prefix}/${uploaded.id}`, uploaded.size);
     await upload(`${prefix}/${pending.id}`, pending.size);
-    const bystanderKey = `${ownerPrefix(t.config.secrets.userIdHash, bystander.id)}/${randomUUID()}`;
+    const bystanderKey = `${ownerHash(t.config.secrets.userIdHash, bystander.id)}/${randomUUID()}`;
     await upload(bystanderKey, 50);
     const expires = new Date(Date.now() + 60_000);
     await prisma.file.createMany({
@@ -80,7 +80,7 @@ describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storag
 
   it('answers 401 for a wrong password, an unknown e-mail and an unverified account, and deletes nothing', async () => {
     const user = await registerVerified(t, `careful-${storage}-${++n}@example.com`);
-    const key = `${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${randomUUID()}`;
+    const key = `${ownerHash(t.config.secrets.userIdHash, user.id)}/${randomUUID()}`;
     await upload(key, 10);
     const pending = `pending-${storage}-${++n}@example.com`;
     await call(t, 'POST', '/api/user/register', { body: { email: pending, password: 'correct horse battery' } });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ownerHash } from '@coffer/storage';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
 import { call } from '../../../../test/helpers/http';
 import { DownloadsService } from '../../src/modules/downloads/downloads.service';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { complete, OffsetClock, presign, putBlob, STORAGE_DRIVERS, uploadFile } from './files.e2e-helpers';
 
 const LIMIT = 3;
@@ -108,20 +108,20 @@ describe.each(STORAGE_DRIVERS)('download links with the %s storage driver', (sto
     const { fileId, key } = await uploadFile(t, owner);
     const pending = await presign(t, owner, { file_name: 'p', mime_type: 'x/y', size: 4 });
     expect(await putBlob(pending.body.upload_resource, randomBytes(4))).toBe(200);
-    const ownerHash = ownerPrefix(t.config.secrets.userIdHash, owner.id);
+    const ownHash = ownerHash(t.config.secrets.userIdHash, owner.id);
     const deleted = await uploadFile(t, owner);
     expect((await call(t, 'DELETE', `/api/files?id=${deleted.fileId}`, { user: owner })).status).toBe(204);
 
     for (const path of [
-      `${ownerPrefix(t.config.secrets.userIdHash, other.id)}/${fileId}`,
-      `${ownerHash}/${pending.body.file_id}`,
+      `${ownerHash(t.config.secrets.userIdHash, other.id)}/${fileId}`,
+      `${ownHash}/${pending.body.file_id}`,
       deleted.key,
-      `${ownerHash}/${fileId.toUpperCase()}`,
-      `${ownerHash.slice(0, -1)}/${fileId}`,
+      `${ownHash}/${fileId.toUpperCase()}`,
+      `${ownHash.slice(0, -1)}/${fileId}`,
       `usrh-zz/${fileId}`,
-      `${ownerHash}/not-a-uuid`,
-      `${ownerHash}/00000000-0000-4000-8000-000000000000`,
-      `${ownerHash}/${fileId}/extra`,
+      `${ownHash}/not-a-uuid`,
+      `${ownHash}/00000000-0000-4000-8000-000000000000`,
+      `${ownHash}/${fileId}/extra`,
     ]) {
       for (const route of ['download', 'meta']) {
         const res = await call(t, 'GET', `/files/${route}/${path}`);
@@ -132,7 +132,7 @@ describe.each(STORAGE_DRIVERS)('download links with the %s storage driver', (sto
     expect(await counterRows(t, pending.body.file_id)).toEqual([]);
     // The pending upload becomes downloadable once completed.
     expect((await complete(t, owner, pending.body.file_id)).status).toBe(200);
-    expect((await link(t, `${ownerHash}/${pending.body.file_id}`)).status).toBe(303);
+    expect((await link(t, `${ownHash}/${pending.body.file_id}`)).status).toBe(303);
     expect((await link(t, key)).status).toBe(303);
   });
 });

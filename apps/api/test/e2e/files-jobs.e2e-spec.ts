@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { ownerHash } from '@coffer/storage';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
 import { call } from '../../../../test/helpers/http';
 import { DEAD_ROW_RETENTION_MS, FileMaintenanceService, UPLOAD_GRACE_MS } from '../../src/modules/files/file-maintenance.service';
 import { FilesScheduler } from '../../src/modules/files/files.scheduler';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { complete, fileRow, OffsetClock, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
 
 const PRESIGN_TTL_MS = 900_000;
@@ -24,7 +24,7 @@ describe.each(STORAGE_DRIVERS)('file clean-up jobs with the %s storage driver', 
 
   afterAll(() => t?.close());
 
-  const keyOf = (user: TestUser, fileId: string) => `${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${fileId}`;
+  const keyOf = (user: TestUser, fileId: string) => `${ownerHash(t.config.secrets.userIdHash, user.id)}/${fileId}`;
 
   describe('stale pending uploads', () => {
     it('fails uploads never completed once their URL expired (plus grace), deleting the object and releasing the reservation', async () => {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { ownerHash } from '@coffer/storage';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
 import { call } from '../../../../test/helpers/http';
 import { FileMaintenanceService } from '../../src/modules/files/file-maintenance.service';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import {
   complete,
   fileRow,
@@ -47,7 +47,7 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
       expect(await putBlob(p.body.upload_resource, bytes)).toBe(200);
 
       const c = await complete(t, alice, p.body.file_id, { plaintext_hash: plaintextHash, plaintext_size_bytes: 69_968 });
-      const key = `${ownerPrefix(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`;
+      const key = `${ownerHash(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`;
       expect(c).toMatchObject({ status: 200, body: { s3_object_key: key, uploaded_file_size: bytes.length } });
 
       const list = await call(t, 'GET', '/api/files/all', { user: alice });
@@ -157,7 +157,7 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
     it('deletes an object larger than declared, fails the file and leaves usage unchanged (413)', async () => {
       const before = await usage(t, alice);
       const p = await presign(t, alice, { file_name: 'grown.bin', mime_type: 'x/y', size: 100 });
-      const key = `${ownerPrefix(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`;
+      const key = `${ownerHash(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`;
       await overwriteObject(t, key, randomBytes(101));
 
       const c = await complete(t, alice, p.body.file_id);
@@ -177,7 +177,7 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
       const c = await complete(t, alice, p.body.file_id);
 
       expect(c).toMatchObject({ status: 413, body: { code: 'FILE_TOO_LARGE' } });
-      expect(await t.store.head(`${ownerPrefix(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`)).toBeUndefined();
+      expect(await t.store.head(`${ownerHash(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`)).toBeUndefined();
       expect((await fileRow(t, p.body.file_id))?.status).toBe('failed');
       expect(await usage(t, alice)).toEqual(before);
     });
@@ -237,7 +237,7 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
       const p = await presign(t, alice, { file_name: 'exact', mime_type: 'x/y', size: 64 });
       expect(await putBlob(p.body.upload_resource, randomBytes(65))).not.toBe(200);
       expect(await putBlob(p.body.upload_resource, randomBytes(63))).not.toBe(200);
-      expect(await t.store.head(`${ownerPrefix(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`)).toBeUndefined();
+      expect(await t.store.head(`${ownerHash(t.config.secrets.userIdHash, alice.id)}/${p.body.file_id}`)).toBeUndefined();
       expect(await putBlob(p.body.upload_resource, randomBytes(64))).toBe(200);
     });
 
@@ -382,7 +382,7 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
       const salt = randomBytes(16).toString('base64');
       const { fileId, key } = await uploadFile(t, owner, { complete: { passphrase_salt: salt } });
       const pending = await presign(t, owner, { file_name: 'pending', mime_type: 'x/y', size: 3 });
-      const intruderHash = ownerPrefix(t.config.secrets.userIdHash, intruder.id);
+      const intruderHash = ownerHash(t.config.secrets.userIdHash, intruder.id);
 
       const attempts: [string, string, unknown?][] = [
         ['GET', `/api/files?id=${fileId}`],

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { ownerHash } from '@coffer/storage';
 import { startTestApp, TestApp } from '../../../../test/helpers/test-app';
 import { createVerifiedUser, TestUser } from '../../../../test/helpers/users';
 import { call } from '../../../../test/helpers/http';
-import { ownerPrefix } from '../../src/modules/storage/owner-prefix';
 import { complete, fileRow, overwriteObject, presign, putBlob, STORAGE_DRIVERS, uploadFile, usage } from './files.e2e-helpers';
 
 async function globalUsage(t: TestApp): Promise<{ usedBytes: bigint; reservedBytes: bigint }> {
@@ -57,7 +57,7 @@ describe.each(STORAGE_DRIVERS)('quotas with the %s storage driver', (storage) =>
       expect(results.filter((r) => r.status === 413)).toHaveLength(4);
       expect(await usage(t, user)).toMatchObject({ used_bytes: 900, reserved_bytes: 0, file_count: 6 });
       for (const [i, id] of uploads.entries()) {
-        const head = await t.store.head(`${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${id}`);
+        const head = await t.store.head(`${ownerHash(t.config.secrets.userIdHash, user.id)}/${id}`);
         expect(head === undefined).toBe(results[i].status === 413);
       }
     });
@@ -85,7 +85,7 @@ describe.each(STORAGE_DRIVERS)('quotas with the %s storage driver', (storage) =>
       const c = await complete(t, user, p.body.file_id);
 
       expect(c).toMatchObject({ status: 413, body: { code: 'UPLOAD_OVER_QUOTA' } });
-      expect(await t.store.head(`${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${p.body.file_id}`)).toBeUndefined();
+      expect(await t.store.head(`${ownerHash(t.config.secrets.userIdHash, user.id)}/${p.body.file_id}`)).toBeUndefined();
       expect((await fileRow(t, p.body.file_id))?.status).toBe('failed');
       expect(await usage(t, user)).toEqual(before);
     });
@@ -139,7 +139,7 @@ describe.each(STORAGE_DRIVERS)('quotas with the %s storage driver', (storage) =>
       expect(await usage(t, user)).toMatchObject({ file_count: 3 });
 
       // A failed upload gives its slot back too.
-      await overwriteObject(t, `${ownerPrefix(t.config.secrets.userIdHash, user.id)}/${replacement.body.file_id}`, randomBytes(11));
+      await overwriteObject(t, `${ownerHash(t.config.secrets.userIdHash, user.id)}/${replacement.body.file_id}`, randomBytes(11));
       expect((await complete(t, user, replacement.body.file_id)).status).toBe(413);
       expect(await usage(t, user)).toMatchObject({ file_count: 2 });
       expect((await presign(t, user, { file_name: 'again', mime_type: 'x/y', size: 1 })).status).toBe(200);

@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import { OWNER_HASH_MARKER, type ObjectStore } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { AdminRepository } from './admin.repository';
-
-/** Every object key the server writes starts with this (`usrh-<hash>/<file id>`). */
-const OBJECT_KEY_PREFIX = 'usrh-';
 
 @Injectable()
 export class AdminService {
@@ -27,7 +24,7 @@ export class AdminService {
       throw new DomainError('FORBIDDEN', 'Reset is only available when the server runs in development mode');
     }
     const tables = await this.admin.wipeAllTables();
-    const objects = await this.store.deletePrefix(OBJECT_KEY_PREFIX);
+    const objects = await this.store.deletePrefix(OWNER_HASH_MARKER);
     this.logger.warn(`reset: emptied ${tables.length} tables and deleted ${objects} objects`);
   }
 }

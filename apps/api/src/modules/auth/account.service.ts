@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ObjectStore } from '@coffer/storage';
+import { ownerHash } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { ownerPrefix } from '../storage/owner-prefix';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
 import { AccessTokenService } from '../tokens/access-token.service';
@@ -46,7 +46,7 @@ export class AccountService {
   async deleteAccount(email: string, password: string): Promise<void> {
     const account = await this.checkCredentials(email, password);
     await this.refreshTokens.revokeAllForUser(account.id);
-    const prefix = `${ownerPrefix(this.config.secrets.userIdHash, account.id)}/`;
+    const prefix = `${ownerHash(this.config.secrets.userIdHash, account.id)}/`;
     try {
       await this.store.deletePrefix(prefix);
     } catch (err) {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import { sharedObjectKey, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { FILE_ID_PATTERN, OWNER_HASH_PATTERN } from '../files/file-id';
+import { FILE_ID_PATTERN } from '../files/file-id';
 import { FileRecord, FileRepository } from '../files/file.repository';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { DownloadCounterRepository } from './download-counter.repository';
@@ -64,8 +64,9 @@ export class DownloadsService {
   }
 
   private async sharedFile(ownerHash: string, fileId: string): Promise<FileRecord> {
-    if (!OWNER_HASH_PATTERN.test(ownerHash) || !FILE_ID_PATTERN.test(fileId)) throw notFound();
-    const file = await this.files.findUploadedByObjectKey(fileId, `${ownerHash}/${fileId}`);
+    const objectKey = FILE_ID_PATTERN.test(fileId) ? sharedObjectKey(ownerHash, fileId) : undefined;
+    if (!objectKey) throw notFound();
+    const file = await this.files.findUploadedByObjectKey(fileId, objectKey);
     if (!file) throw notFound();
     return file;
   }
@@ -78,9 +79,7 @@ export function utcDay(date: Date): string {
 function limitReached(limit: number, now: Date): DomainError {
   const nextMidnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
   const retryAfter = Math.max(1, Math.ceil((nextMidnight - now.getTime()) / 1000));
-  return new DomainError('DOWNLOAD_LIMIT', `This file has been downloaded ${limit} times today, the daily limit; try again after midnight UTC`, {
-    'Retry-After': String(retryAfter),
-  });
+  return new DomainError('DOWNLOAD_LIMIT', `This file has been downloaded ${limit} times today, the daily limit; try again after midnight UTC`, retryAfter);
 }
 
 function notFound(): DomainError {

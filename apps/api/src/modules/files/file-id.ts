@@ -7,9 +7,6 @@ export const FILE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
  */
 export const ID_PREFIX_PATTERN = /^[0-9a-f-]{1,36}$/;
 
-/** The first segment of object keys and share links (see `ownerPrefix`). */
-export const OWNER_HASH_PATTERN = /^usrh-[0-9a-f]{32}$/;
-
 const CANONICAL_TEMPLATE = '00000000-0000-0000-0000-000000000000';
 
 /**

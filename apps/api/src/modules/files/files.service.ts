@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import { fileObjectKey, ownerHash, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QuotaService } from '../quota/quota.service';
-import { ownerPrefix } from '../storage/owner-prefix';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository, KdfParams, Limits, LIVE_STATUSES, VISIBLE_STATUSES } from './file.repository';
@@ -56,7 +55,7 @@ export class FilesService {
   async presign(userId: string, input: PresignInput): Promise<PresignResponse> {
     if (input.size !== undefined) this.quota.assertDeclaredSizeAllowed(input.size);
     const id = randomUUID();
-    const objectKey = `${ownerPrefix(this.config.secrets.userIdHash, userId)}/${id}`;
+    const objectKey = fileObjectKey(ownerHash(this.config.secrets.userIdHash, userId), id);
     const now = this.clock.now();
     const ttl = this.config.ttl.presignSeconds;
     // Signing needs no network; a URL for a refused reservation is simply never handed out.
@@ -195,9 +194,7 @@ export class FilesService {
     } catch (err) {
       this.logger.error(`storage HEAD of ${key} failed: ${(err as Error).message}`);
       // Nothing changed; the client may simply complete again.
-      throw new DomainError('SERVICE_UNAVAILABLE', 'The storage cannot be reached right now; complete the upload again later', {
-        'Retry-After': '30',
-      });
+      throw new DomainError('SERVICE_UNAVAILABLE', 'The storage cannot be reached right now; complete the upload again later', 30);
     }
   }
 

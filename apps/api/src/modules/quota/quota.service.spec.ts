@@ -1,7 +1,8 @@
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { QuotaRepository } from './quota.repository';
-import { QuotaService, SINGLE_PUT_LIMIT_BYTES } from './quota.service';
+import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
+import { QuotaService } from './quota.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 
 function quotaWith(maxFileSizeBytes: number, repository = strictMock<QuotaRepository>('quota')): QuotaService {
@@ -27,15 +28,15 @@ describe('QuotaService', () => {
 
     it('refuses sizes over the per-file limit with 413', () => {
       const err = thrown(() => quotaWith(100).assertDeclaredSizeAllowed(101));
-      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', status: 413 });
+      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE' });
       expect(err?.message).toContain('per-file limit of 100 bytes');
     });
 
     it('explains the single-PUT limit when the configured limit is higher', () => {
-      const err = thrown(() => quotaWith(10 * SINGLE_PUT_LIMIT_BYTES).assertDeclaredSizeAllowed(SINGLE_PUT_LIMIT_BYTES + 1));
-      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE', status: 413 });
+      const err = thrown(() => quotaWith(10 * MAX_SINGLE_PUT_BYTES).assertDeclaredSizeAllowed(MAX_SINGLE_PUT_BYTES + 1));
+      expect(err).toMatchObject({ code: 'FILE_TOO_LARGE' });
       expect(err?.message).toMatch(/single PUT/);
-      expect(thrown(() => quotaWith(10 * SINGLE_PUT_LIMIT_BYTES).assertDeclaredSizeAllowed(SINGLE_PUT_LIMIT_BYTES))).toBeUndefined();
+      expect(thrown(() => quotaWith(10 * MAX_SINGLE_PUT_BYTES).assertDeclaredSizeAllowed(MAX_SINGLE_PUT_BYTES))).toBeUndefined();
     });
   });
 

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QuotaRepository, UserLimits } from './quota.repository';
-
-/** What one S3 PUT can carry; larger files would need multipart uploads, which do not exist yet. */
-export const SINGLE_PUT_LIMIT_BYTES = 5_000_000_000;
 
 export interface Usage {
   usedBytes: number;
@@ -38,13 +36,13 @@ export class QuotaService {
   /** Refuses a size declared at presign that no upload could ever store (413). */
   assertDeclaredSizeAllowed(size: number): void {
     const perFile = this.config.limits.maxFileSizeBytes;
-    if (size > perFile && perFile <= SINGLE_PUT_LIMIT_BYTES) {
+    if (size > perFile && perFile <= MAX_SINGLE_PUT_BYTES) {
       throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${perFile} bytes`);
     }
-    if (size > SINGLE_PUT_LIMIT_BYTES) {
+    if (size > MAX_SINGLE_PUT_BYTES) {
       throw new DomainError(
         'FILE_TOO_LARGE',
-        `The file is larger than ${SINGLE_PUT_LIMIT_BYTES} bytes, the most a single PUT upload can carry; multipart uploads are not supported yet`,
+        `The file is larger than ${MAX_SINGLE_PUT_BYTES} bytes, the most a single PUT upload can carry; multipart uploads are not supported yet`,
       );
     }
   }
@@ -54,7 +52,7 @@ export class QuotaService {
     if (declaredSize !== null && size > declaredSize) {
       return `The stored object (${size} bytes) is larger than the declared size (${declaredSize} bytes)`;
     }
-    const perFile = Math.min(this.config.limits.maxFileSizeBytes, SINGLE_PUT_LIMIT_BYTES);
+    const perFile = Math.min(this.config.limits.maxFileSizeBytes, MAX_SINGLE_PUT_BYTES);
     if (size > perFile) {
       return `The stored object (${size} bytes) is larger than the per-file limit of ${perFile} bytes`;
     }
@@ -69,7 +67,7 @@ export class QuotaService {
       ...counters,
       quotaBytes: this.config.limits.userQuotaBytes,
       maxFiles: this.config.limits.maxFilesPerUser,
-      maxFileSizeBytes: Math.min(this.config.limits.maxFileSizeBytes, SINGLE_PUT_LIMIT_BYTES),
+      maxFileSizeBytes: Math.min(this.config.limits.maxFileSizeBytes, MAX_SINGLE_PUT_BYTES),
     };
   }
 }
