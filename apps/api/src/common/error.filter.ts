@@ -1,12 +1,39 @@
+import type { ErrorBody, ErrorCode } from '@coffer/contract';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError, ErrorCode } from './domain-error';
+import { DomainError } from './domain-error';
 
-interface ErrorBody {
-  error: string;
-  code: ErrorCode;
-}
+/** The HTTP status of every error code: the one table, docs/API.md lists it too. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  CODE_EXPIRED: 400,
+  UNAUTHORIZED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_CODE: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  QUOTA_EXCEEDED: 403,
+  FILE_COUNT_LIMIT: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  ALREADY_REGISTERED: 409,
+  UPLOAD_INCOMPLETE: 409,
+  AMBIGUOUS_ID: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  FILE_TOO_LARGE: 413,
+  UPLOAD_OVER_QUOTA: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  TOO_MANY_ATTEMPTS: 429,
+  DOWNLOAD_LIMIT: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+  STORAGE_FULL: 503,
+  MAIL_UNAVAILABLE: 503,
+} as const satisfies Record<ErrorCode, number>;
 
+/** Statuses of errors that are not DomainErrors (routing, Express), and the code they get. */
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
@@ -20,7 +47,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /**
- * The one place that turns failures into API.md's `{"error", "code"}` bodies. Anything it does
+ * The one place that turns failures into docs/API.md's `{"error", "code"}` bodies. Anything it does
  * not recognise is a 500 with a generic sentence: stack traces, SQL and storage details stay in
  * the server log.
  */
@@ -40,7 +67,8 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof DomainError) {
-      return { status: exception.status, body: { error: exception.message, code: exception.code }, headers: exception.headers };
+      const headers: Record<string, string> = exception.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(exception.retryAfterSeconds) };
+      return { status: ERROR_STATUS[exception.code], body: { error: exception.message, code: exception.code }, headers };
     }
     if (exception instanceof HttpException) {
       // Express and body-parser errors reach us wrapped; their messages are parser internals.

@@ -78,10 +78,10 @@ export class OtpService {
     return this.codes.deleteExpired(this.clock.now());
   }
 
-  /** Retry-After says when a new code can be requested (the resend cooldown of the void one). */
+  /** `retryAfterSeconds` (Retry-After) says when a new code can be requested (the resend cooldown of the void one). */
   private tooManyAttempts(issuedAt: Date, now: Date): DomainError {
     const seconds = Math.max(1, Math.ceil((issuedAt.getTime() + OTP_RESEND_COOLDOWN_SECONDS * 1000 - now.getTime()) / 1000));
-    return new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code is void, request a new one', { 'Retry-After': String(seconds) });
+    return new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code is void, request a new one', seconds);
   }
 
   private hash(userId: string, code: string): string {

@@ -63,9 +63,8 @@ describe('RateLimitGuard', () => {
 
     expect(error).toBeInstanceOf(DomainError);
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.status).toBe(429);
-    expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
-    expect(Number(error.headers['Retry-After'])).toBeLessThanOrEqual(RATE_LIMIT_GROUPS.login.windowSeconds);
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(RATE_LIMIT_GROUPS.login.windowSeconds);
     expect(headers).toMatchObject({ 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0' });
   });
 

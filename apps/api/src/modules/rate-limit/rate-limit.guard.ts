@@ -12,7 +12,7 @@ import { RATE_LIMIT_GROUP, RATE_LIMIT_GROUPS, RateLimitGroup, RateLimitRule } fr
  * would hold a login to the download budget too.) Counting uses the throttler's storage.
  *
  * Responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a refusal is
- * `DomainError('RATE_LIMITED')` with `Retry-After`, so the global filter answers 429 in the
+ * `DomainError('RATE_LIMITED')` with `retryAfterSeconds` (answered as `Retry-After`), so the global filter answers 429 in the
  * usual JSON shape.
  */
 @Injectable()
@@ -40,7 +40,7 @@ export class RateLimitGuard implements CanActivate {
     res.setHeader('RateLimit-Remaining', String(record.isBlocked ? 0 : Math.max(0, rule.limit - record.totalHits)));
     res.setHeader('RateLimit-Reset', String(resetSeconds));
     if (record.isBlocked) {
-      throw new DomainError('RATE_LIMITED', `Too many requests; retry in ${resetSeconds} seconds`, { 'Retry-After': String(resetSeconds) });
+      throw new DomainError('RATE_LIMITED', `Too many requests; retry in ${resetSeconds} seconds`, resetSeconds);
     }
     return true;
   }
