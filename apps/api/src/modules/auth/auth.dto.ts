@@ -1,3 +1,4 @@
+import type * as wire from '@coffer/contract';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
@@ -11,7 +12,7 @@ const MAX_EMAIL_LENGTH = 254;
 /** E-mails are trimmed and lower-cased before anything else sees them. */
 const NormalizedEmail = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value));
 
-export class RegisterRequest {
+export class RegisterRequest implements wire.RegisterRequest {
   @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased.' })
   @NormalizedEmail()
   @IsString({ message: 'email must be a string' })
@@ -19,23 +20,23 @@ export class RegisterRequest {
   @IsEmail({}, { message: 'email must be an e-mail address' })
   email!: string;
 
-  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH })
+  @ApiProperty({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH, description: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` })
   @IsString({ message: 'password must be a string' })
   @Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, { message: `password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` })
   password!: string;
 }
 
-export class RegisterResponse {
-  @ApiProperty({ format: 'uuid' })
+export class RegisterResponse implements wire.RegisterResponse {
+  @ApiProperty({ format: 'uuid', description: 'The account id' })
   id!: string;
 
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z', description: 'RFC 3339, UTC, milliseconds' })
   created_at!: string;
 
-  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', description: 'RFC 3339, UTC, milliseconds' })
   updated_at!: string;
 
-  @ApiProperty({ example: 'alice@example.com' })
+  @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased' })
   email!: string;
 
   static from(account: PendingAccount): RegisterResponse {
@@ -44,21 +45,21 @@ export class RegisterResponse {
 }
 
 /** E-mail and password of an existing account (login, account deletion): any mismatch is 401. */
-export class CredentialsRequest {
-  @ApiProperty({ example: 'alice@example.com' })
+export class CredentialsRequest implements wire.CredentialsRequest {
+  @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased' })
   @NormalizedEmail()
   @IsString({ message: 'email must be a string' })
   @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
   email!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The account password' })
   @IsString({ message: 'password must be a string' })
   @MaxLength(MAX_PASSWORD_LENGTH, { message: 'password is too long' })
   password!: string;
 }
 
-export class VerifyRequest {
-  @ApiProperty({ example: 'alice@example.com' })
+export class VerifyRequest implements wire.VerifyRequest {
+  @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased' })
   @NormalizedEmail()
   @IsString({ message: 'email must be a string' })
   @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
@@ -70,15 +71,15 @@ export class VerifyRequest {
   otp!: string;
 }
 
-export class ResendRequest {
-  @ApiProperty({ example: 'alice@example.com' })
+export class ResendRequest implements wire.ResendRequest {
+  @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased' })
   @NormalizedEmail()
   @IsString({ message: 'email must be a string' })
   @MaxLength(MAX_EMAIL_LENGTH, { message: 'email is too long' })
   email!: string;
 }
 
-export class LoginResponse {
+export class LoginResponse implements wire.LoginResponse {
   @ApiProperty({ description: 'HS256 JWT for `Authorization: Bearer`' })
   access_token!: string;
 

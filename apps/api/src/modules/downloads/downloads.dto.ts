@@ -1,25 +1,26 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { FileRecord, KdfParams, KeyManagementMode } from '../files/file.repository';
+import type * as wire from '@coffer/contract';
+import type { FileRecord } from '../files/file.repository';
 import { KdfParamsDto } from '../files/files.dto';
 
 /** What a recipient holding only the link needs to decrypt and verify the blob. */
-export class FileMetaResponse {
-  @ApiProperty()
+export class FileMetaResponse implements wire.FileMetaResponse {
+  @ApiProperty({ description: 'The name given at presign' })
   file_name!: string;
 
-  @ApiProperty({ enum: ['vault', 'passphrase'] })
-  key_management_mode!: KeyManagementMode;
+  @ApiProperty({ enum: ['vault', 'passphrase'], description: 'passphrase: derive the key from a passphrase and the salt; vault: the key travels separately' })
+  key_management_mode!: wire.KeyManagementMode;
 
   @ApiProperty({ description: 'Standard base64; empty in vault mode' })
   passphrase_salt!: string;
 
-  @ApiProperty({ nullable: true, type: KdfParamsDto })
-  kdf_params!: KdfParams | null;
+  @ApiProperty({ nullable: true, type: KdfParamsDto, description: 'Key derivation parameters of passphrase mode, when the uploader sent them' })
+  kdf_params!: wire.KdfParams | null;
 
   @ApiProperty({ nullable: true, type: String, description: 'Base64 key commitment, when the uploader sent one' })
   key_commitment!: string | null;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Size of the blob in bytes' })
   encrypted_size_bytes!: number;
 
   @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { PresignedRequest } from '@coffer/storage';
-import type { FileRecord, FileStatus, KdfParams, KeyManagementMode } from './file.repository';
+import type * as wire from '@coffer/contract';
+import type { FileRecord, FileStatus, KeyManagementMode } from './file.repository';
 import { toRfc3339 } from '../../common/rfc3339';
 import { FILE_ID_PATTERN, ID_PREFIX_PATTERN } from './file-id';
 
@@ -15,7 +16,7 @@ const BASE64_OR_EMPTY = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
 const SHA256_HEX_OR_EMPTY = /^(?:[0-9a-f]{64})?$/;
 
-export class PresignRequest {
+export class PresignRequest implements wire.PresignRequest {
   @ApiProperty({ description: '1–255 characters, no control characters', example: 'report.pdf' })
   @IsString()
   @Matches(FILE_NAME_PATTERN, { message: 'file_name must be 1–255 characters without control characters' })
@@ -40,8 +41,8 @@ export class PresignRequest {
   size?: number | null;
 }
 
-export class KdfParamsDto implements KdfParams {
-  @ApiProperty({ enum: ['argon2id'] })
+export class KdfParamsDto implements wire.KdfParams {
+  @ApiProperty({ enum: ['argon2id'], description: 'The algorithm: only argon2id' })
   @IsIn(['argon2id'])
   alg!: 'argon2id';
 
@@ -64,8 +65,8 @@ export class KdfParamsDto implements KdfParams {
   p!: number;
 }
 
-export class CompleteRequest {
-  @ApiProperty({ format: 'uuid' })
+export class CompleteRequest implements wire.CompleteRequest {
+  @ApiProperty({ format: 'uuid', description: 'The id presign answered' })
   @IsString()
   @Matches(FILE_ID_PATTERN, { message: 'file_id must be a lowercase UUID' })
   file_id!: string;
@@ -75,7 +76,7 @@ export class CompleteRequest {
   @Matches(SHA256_HEX_OR_EMPTY, { message: 'plaintext_hash must be 64 lowercase hex characters or empty' })
   plaintext_hash!: string;
 
-  @ApiProperty({ type: 'integer', example: 1048576 })
+  @ApiProperty({ type: 'integer', example: 1048576, description: 'Size of the plaintext in bytes' })
   @IsInt({ message: 'plaintext_size_bytes must be a whole number of bytes' })
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -102,14 +103,14 @@ export class CompleteRequest {
   kdf_params?: KdfParamsDto | null;
 }
 
-export class IdPrefixQuery {
+export class IdPrefixQuery implements wire.IdPrefixQuery {
   @ApiProperty({ description: 'A file id or a prefix of one: 1–36 characters of [0-9a-f-]', example: '3f2a' })
   @IsString()
   @Matches(ID_PREFIX_PATTERN, { message: 'id must be 1–36 characters of [0-9a-f-]' })
   id!: string;
 }
 
-export class FileIdQuery {
+export class FileIdQuery implements wire.FileIdQuery {
   @ApiProperty({ description: 'A complete file id (lowercase UUID)', format: 'uuid' })
   @IsString()
   @Matches(FILE_ID_PATTERN, { message: 'id must be a lowercase UUID' })
@@ -118,11 +119,11 @@ export class FileIdQuery {
 
 // ---- responses ----
 
-export class UploadResource {
+export class UploadResource implements wire.UploadResource {
   @ApiProperty({ description: 'Presigned URL taking one unauthenticated PUT of the blob' })
   url!: string;
 
-  @ApiProperty({ description: '[ext]', enum: ['PUT'] })
+  @ApiProperty({ description: '[ext] The method of the upload: always PUT', enum: ['PUT'] })
   method!: 'PUT';
 
   @ApiProperty({ description: '[ext] Headers the PUT must carry', example: { 'Content-Type': 'application/octet-stream' } })
@@ -132,62 +133,62 @@ export class UploadResource {
   expires_at!: string;
 }
 
-export class PresignResponse {
-  @ApiProperty({ format: 'uuid' })
+export class PresignResponse implements wire.PresignResponse {
+  @ApiProperty({ format: 'uuid', description: 'The id of the new (pending) file' })
   file_id!: string;
 
-  @ApiProperty({ type: UploadResource })
+  @ApiProperty({ type: UploadResource, description: 'Where and how to PUT the blob' })
   upload_resource!: UploadResource;
 }
 
-export class CompleteResponse {
-  @ApiProperty({ example: 'usrh-0123456789abcdef0123456789abcdef/3f2a…' })
+export class CompleteResponse implements wire.CompleteResponse {
+  @ApiProperty({ description: '`usrh-<32 hex>/<file id>`; the share link is `<PUBLIC_URL>/files/download/` + this', example: 'usrh-0123456789abcdef0123456789abcdef/3f2a…' })
   s3_object_key!: string;
 
   @ApiProperty({ description: 'Stored (encrypted) size in bytes' })
   uploaded_file_size!: number;
 }
 
-const STATUS_VALUES: FileStatus[] = ['pending', 'uploaded', 'failed'];
-const MODE_VALUES: KeyManagementMode[] = ['vault', 'passphrase'];
+const STATUS_VALUES: wire.FileStatus[] = ['pending', 'uploaded', 'failed'];
+const MODE_VALUES: wire.KeyManagementMode[] = ['vault', 'passphrase'];
 
-export class FileSummary {
-  @ApiProperty({ format: 'uuid' })
+export class FileSummary implements wire.FileSummary {
+  @ApiProperty({ format: 'uuid', description: 'The file id' })
   file_id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The name given at presign' })
   file_name!: string;
 
   @ApiProperty({ description: 'Stored bytes; 0 until the upload is completed' })
   encrypted_size_bytes!: number;
 
-  @ApiProperty({ enum: STATUS_VALUES })
-  status!: FileStatus;
+  @ApiProperty({ enum: STATUS_VALUES, description: 'pending until completed; failed when the upload was discarded' })
+  status!: wire.FileStatus;
 
   @ApiProperty({ enum: MODE_VALUES, nullable: true, description: 'null until the upload is completed' })
   key_management_mode!: KeyManagementMode | null;
 
-  @ApiProperty({ example: '2026-01-01T00:00:00Z' })
+  @ApiProperty({ example: '2026-01-01T00:00:00Z', description: 'RFC 3339 UTC' })
   created_at!: string;
 }
 
-export class ResolvedFile {
-  @ApiProperty()
+export class ResolvedFile implements wire.ResolvedFile {
+  @ApiProperty({ description: 'The name given at presign' })
   file_name!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', description: 'The complete file id' })
   file_id!: string;
 }
 
-export class FileDetails {
-  @ApiProperty({ format: 'uuid' })
+export class FileDetails implements wire.FileDetails {
+  @ApiProperty({ format: 'uuid', description: 'The file id' })
   file_id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The name given at presign' })
   file_name!: string;
 
-  @ApiProperty({ enum: STATUS_VALUES })
-  status!: FileStatus;
+  @ApiProperty({ enum: STATUS_VALUES, description: 'pending until completed; failed when the upload was discarded' })
+  status!: wire.FileStatus;
 
   @ApiProperty({ description: '0 until the upload is completed' })
   plaintext_size_bytes!: number;
@@ -198,33 +199,39 @@ export class FileDetails {
   @ApiProperty({ description: '`usrh-<32 hex>/<file id>`; the share link is `<PUBLIC_URL>/files/download/` + this' })
   s3_key!: string;
 
-  @ApiProperty({ enum: MODE_VALUES, nullable: true })
+  @ApiProperty({ enum: MODE_VALUES, nullable: true, description: 'vault when the salt was empty at complete, else passphrase; null until completed' })
   key_management_mode!: KeyManagementMode | null;
 
   @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })
   plaintext_hash!: string;
 
-  @ApiProperty({ description: '[ext]', nullable: true, type: String })
+  @ApiProperty({ description: '[ext] Base64 key commitment, when the uploader sent one', nullable: true, type: String })
   key_commitment!: string | null;
 
-  @ApiProperty({ description: '[ext]', nullable: true, type: KdfParamsDto })
-  kdf_params!: KdfParams | null;
+  @ApiProperty({ description: '[ext] Key derivation parameters of passphrase mode', nullable: true, type: KdfParamsDto })
+  kdf_params!: wire.KdfParams | null;
 
-  @ApiProperty({ description: '[ext]', example: '2026-01-01T00:00:00Z' })
+  @ApiProperty({ description: '[ext] RFC 3339 UTC', example: '2026-01-01T00:00:00Z' })
   created_at!: string;
 }
 
-export class SaltResponse {
+export class SaltResponse implements wire.SaltResponse {
   @ApiProperty({ description: 'Standard base64' })
   salt!: string;
 }
 
-export class HashResponse {
+export class HashResponse implements wire.HashResponse {
   @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })
   hash!: string;
 }
 
 // ---- mapping ----
+
+/** Deleted files are never listed; a deleted row reaching a response is a bug, not a status. */
+function wireStatus(status: FileStatus): wire.FileStatus {
+  if (status === 'deleted') throw new Error('a deleted file cannot be answered');
+  return status;
+}
 
 export function toPresignResponse(fileId: string, upload: PresignedRequest): PresignResponse {
   return {
@@ -242,7 +249,7 @@ export function toFileSummary(file: FileRecord): FileSummary {
     file_id: file.id,
     file_name: file.fileName,
     encrypted_size_bytes: file.encryptedSizeBytes ?? 0,
-    status: file.status,
+    status: wireStatus(file.status),
     key_management_mode: file.keyManagementMode,
     created_at: toRfc3339(file.createdAt),
   };
@@ -256,7 +263,7 @@ export function toFileDetails(file: FileRecord): FileDetails {
   return {
     file_id: file.id,
     file_name: file.fileName,
-    status: file.status,
+    status: wireStatus(file.status),
     plaintext_size_bytes: file.plaintextSizeBytes ?? 0,
     encrypted_size_bytes: file.encryptedSizeBytes ?? 0,
     s3_key: file.objectKey,

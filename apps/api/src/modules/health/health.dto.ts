@@ -1,16 +1,17 @@
+import type * as wire from '@coffer/contract';
 import { ApiProperty } from '@nestjs/swagger';
 
-export type ComponentState = 'ok' | 'down';
+export type ComponentState = wire.ComponentState;
 
-export class ReadinessResponse {
-  @ApiProperty({ enum: ['ok', 'down'] })
+export class ReadinessResponse implements wire.ReadinessResponse {
+  @ApiProperty({ enum: ['ok', 'down'], description: 'Whether the database answers' })
   database!: ComponentState;
 
-  @ApiProperty({ enum: ['ok', 'down'] })
+  @ApiProperty({ enum: ['ok', 'down'], description: 'Whether the object storage answers' })
   storage!: ComponentState;
 }
 
-export class CliVersionResponse {
-  @ApiProperty({ example: '1.1.0' })
+export class CliVersionResponse implements wire.CliVersionResponse {
+  @ApiProperty({ example: '1.1.0', description: 'The client version this server is compatible with (compared as an exact string)' })
   compatible_version!: string;
 }

@@ -1,23 +1,24 @@
+import type * as wire from '@coffer/contract';
 import { ApiProperty } from '@nestjs/swagger';
 import type { Usage } from './quota.service';
 
-export class UsageResponse {
+export class UsageResponse implements wire.UsageResponse {
   @ApiProperty({ description: 'Stored bytes of completed files' })
   used_bytes!: number;
 
   @ApiProperty({ description: 'Bytes held by uploads in progress' })
   reserved_bytes!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The per-user quota of stored bytes' })
   quota_bytes!: number;
 
   @ApiProperty({ description: 'Live files: uploaded and in progress' })
   file_count!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The most live files a user may have' })
   max_files!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The per-file limit of stored bytes' })
   max_file_size_bytes!: number;
 }
 

@@ -1,8 +1,9 @@
+import type * as wire from '@coffer/contract';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 
-export class RefreshRequest {
-  @ApiProperty()
+export class RefreshRequest implements wire.RefreshRequest {
+  @ApiProperty({ description: 'The refresh token from login (or the last rotation)' })
   @IsString({ message: 'refresh_token must be a string' })
   @MaxLength(512, { message: 'refresh_token is too long' })
   refresh_token!: string;
@@ -13,16 +14,16 @@ export class RefreshRequest {
   rotate?: boolean;
 }
 
-export class RefreshResponse {
-  @ApiProperty()
+export class RefreshResponse implements wire.RefreshResponse {
+  @ApiProperty({ description: 'HS256 JWT for `Authorization: Bearer`' })
   access_token!: string;
 
   @ApiPropertyOptional({ description: '[ext] Only with "rotate": true' })
   refresh_token?: string;
 }
 
-export class RevokeRequest {
-  @ApiProperty()
+export class RevokeRequest implements wire.RevokeRequest {
+  @ApiProperty({ description: 'The refresh token whose session ends' })
   @IsString({ message: 'refresh_token must be a string' })
   @MaxLength(512, { message: 'refresh_token is too long' })
   refresh_token!: string;
