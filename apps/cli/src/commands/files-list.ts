@@ -7,7 +7,7 @@ export function formatFileList(files: FileListItem[]): string {
   if (files.length === 0) return 'No files yet. Upload one with `coffer upload <file>`.';
   return formatTable(
     ['ID', 'NAME', 'SIZE', 'STATUS', 'MODE', 'CREATED'],
-    files.map((f) => [shortId(f.file_id), printable(f.file_name), formatBytes(f.encrypted_size_bytes), f.status, f.key_management_mode, formatTimestamp(f.created_at)]),
+    files.map((f) => [shortId(f.file_id), printable(f.file_name), formatBytes(f.encrypted_size_bytes), f.status, f.key_management_mode ?? '-', formatTimestamp(f.created_at)]),
     [false, false, true],
   );
 }

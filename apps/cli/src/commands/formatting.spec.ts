@@ -14,6 +14,13 @@ describe('human output', () => {
     expect(text).toBe(['ID        NAME          SIZE  STATUS    MODE   CREATED', '8c1f0d2e  notes.txt  2.0 KiB  uploaded  vault  2026-01-02 03:04 UTC'].join('\n'));
   });
 
+  it('lists a pending upload (no mode, no stored size yet) without failing', () => {
+    const text = formatFileList([
+      { file_id: ID, file_name: 'big.iso', encrypted_size_bytes: 0, status: 'pending', key_management_mode: null, created_at: '2026-01-02T03:04:05Z' },
+    ]);
+    expect(text.split('\n')[1]).toMatch(/^8c1f0d2e  big\.iso .* pending +- +2026-01-02 03:04 UTC$/);
+  });
+
   it('says when there are no files', () => {
     expect(formatFileList([])).toContain('No files yet');
   });
