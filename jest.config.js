@@ -30,6 +30,9 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 module.exports = {
+  // Most test time is spent waiting (spawned CLIs, servers, PostgreSQL, Argon2id on libuv's
+  // pool), so more workers than cores pays off; measured on 2 cores (README, "Tests").
+  maxWorkers: Number(process.env.COFFER_TEST_WORKERS) || 3,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts'] },
     { ...common, displayName: 'medium', testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.medium-spec.ts', '<rootDir>/test/**/*.medium-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },

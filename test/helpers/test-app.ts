@@ -10,8 +10,12 @@ import { Clock } from '../../apps/api/src/common/clock';
 import { createTestDatabase, TestDatabase } from './database';
 import { S3TestServer, startS3Server } from './s3-server';
 import { SmtpCapture } from './smtp-capture';
+import { FULL_TIER } from './test-tier';
 
 export type StorageKind = 'fs' | 's3';
+
+/** 1 MiB, one pass: ~1 ms per hash instead of ~0.3 s; the production cost has its own unit test. */
+export const TEST_PASSWORD_HASH_COST = { memoryCost: 1024, timeCost: 1, parallelism: 1 } as const;
 
 export interface TestAppOptions {
   storage?: StorageKind;
@@ -40,7 +44,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     storage === 's3' ? startS3Server() : Promise.resolve(undefined),
     freePort(),
   ]);
-  const config = loadConfig({
+  const loaded = loadConfig({
     APP_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -52,6 +56,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(s3 ? { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey } : {}),
     ...options.env,
   });
+  // Login passwords at a fraction of the production Argon2id cost (honoured under APP_ENV=test only).
+  const config: AppConfig = FULL_TIER ? loaded : { ...loaded, testPasswordHashCost: TEST_PASSWORD_HASH_COST };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   // The S3 test server needs an SDK workaround that production code must not carry.
   const store = s3 ? s3.store() : buildObjectStore(config, options.clock);

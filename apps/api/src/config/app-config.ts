@@ -58,6 +58,18 @@ export interface AppConfig {
   trustProxy: false | string[];
   compatibleCliVersion: string;
   logLevel: string;
+  /**
+   * Cheaper Argon2id for login passwords, honoured only when `env` is 'test'. The environment
+   * cannot set it (`loadConfig` never does): test helpers put it into the config they build.
+   */
+  testPasswordHashCost?: PasswordHashCost;
+}
+
+/** Argon2id cost of login password hashes; `memoryCost` is in KiB. */
+export interface PasswordHashCost {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
 }
 
 /** Thrown for any configuration the server cannot start with; its message is one readable line. */
