@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
+import { refuseDeepJson } from './json-depth';
 
 /** Builds the configured HTTP application; `main.ts` and the e2e tests share it. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
@@ -18,7 +19,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
   mountBlobStorage(app, deps.store);
-  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('json', { limit: '1mb', verify: refuseDeepJson });
   app.useGlobalPipes(createValidationPipe());
   mountApiDocs(app);
   return app;
