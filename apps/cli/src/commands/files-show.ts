@@ -17,7 +17,7 @@ export function formatFileDetails(file: ShownFile): string {
     ['ID', file.file_id],
     ['Name', printable(file.file_name)],
     ['Status', file.status],
-    ['Mode', file.key_management_mode],
+    ['Mode', file.key_management_mode ?? '-'],
     ['Size', `${formatBytes(file.plaintext_size_bytes)} (${file.plaintext_size_bytes} bytes), encrypted ${formatBytes(file.encrypted_size_bytes)}`],
     ['SHA-256', file.plaintext_hash || '-'],
   ];

@@ -41,7 +41,7 @@ export function shareCommand(runtime: Runtime): Command {
       const server = (await ctx.server()).url;
       const file = await resolveOneFile(new CofferApi(ctx, server), id, 'sharing the file');
       if (file.status !== 'uploaded') throw new CliError(`sharing the file failed: it is not uploaded (status ${file.status})`, 'Upload it again.');
-      const share: ShareInfo = { file_id: file.file_id, file_name: file.file_name, mode: file.key_management_mode, link: buildShareLink(server, file.s3_key) };
+      const share: ShareInfo = { file_id: file.file_id, file_name: file.file_name, mode: file.key_management_mode ?? 'vault', link: buildShareLink(server, file.s3_key) };
       if (file.key_management_mode === 'vault') {
         const entry = await (await openVault(ctx, options, false)).get(file.file_id);
         if (!entry) throw new CliError(`sharing the file failed: your key vault has no key for ${file.file_id}`, 'It was uploaded from another machine or COFFER_HOME; share it from there.');

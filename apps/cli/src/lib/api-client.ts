@@ -1,6 +1,7 @@
+import type { ErrorCode } from '@coffer/contract';
 import type { Context } from './context';
 import { CliError } from './errors';
-import { httpFailure, networkFailure, type ErrorBody } from './http-errors';
+import { errorCodeOf, httpFailure, networkFailure, type ErrorAnswer, type ReceivedErrorBody } from './http-errors';
 import { requestSmall, type SmallResponse } from './http-transfer';
 import { Session } from './session';
 
@@ -19,13 +20,18 @@ export interface CallOptions {
   auth?: boolean;
   /** Statuses that count as success (default 200). */
   ok?: number[];
-  /** Endpoint-specific meaning of an error status; `undefined` falls back to the generic message. */
-  onError?: (status: number, body: ErrorBody | undefined) => CliError | undefined;
+  /** Endpoint-specific meaning of error codes; other codes get the generic message. */
+  onError?: Partial<Record<ErrorCode, (answer: ErrorAnswer) => CliError>>;
+  /**
+   * For servers that send no code (a stock Hashdrop server): the code each status stands for on
+   * this endpoint. Authenticated calls read a code-less 401 as INVALID_TOKEN.
+   */
+  codeless?: Partial<Record<number, ErrorCode>>;
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** JSON calls to the Coffer API (API.md) at one base URL. */
+/** JSON calls to the Coffer API (docs/API.md) at one base URL. */
 export class ApiClient {
   private session: Session | undefined;
 
@@ -39,32 +45,29 @@ export class ApiClient {
     return (await this.callOrAbsent<T>(method, path, options, [])) as T;
   }
 
-  /** Like `call`, but answers `undefined` for the statuses in `absentOn` (e.g. 404 for "no such file"). */
-  async callOrAbsent<T>(method: string, path: string, options: CallOptions, absentOn: number[]): Promise<T | undefined> {
+  /** Like `call`, but answers `undefined` for the codes in `absentOn` (e.g. NOT_FOUND for "no such file"). */
+  async callOrAbsent<T>(method: string, path: string, options: CallOptions, absentOn: ErrorCode[]): Promise<T | undefined> {
     const ok = options.ok ?? [200];
     let token: string | undefined;
     if (options.auth) {
       this.session ??= await Session.load(this.ctx, this);
       token = await this.session.accessToken();
     }
+    const codeless: Partial<Record<number, ErrorCode>> = { ...(options.auth ? { 401: 'INVALID_TOKEN' } : {}), ...options.codeless };
     let response = await this.raw(method, path, { body: options.body, token, what: options.what });
-    if (response.status === 401 && options.auth && this.session && token) {
+    if (!ok.includes(response.status) && answerCode(response, codeless) === 'INVALID_TOKEN' && options.auth && this.session && token) {
       // The token may have been revoked or expired early (clock skew): refresh once and retry.
       token = await this.session.refresh(token);
       response = await this.raw(method, path, { body: options.body, token, what: options.what });
     }
     if (ok.includes(response.status)) return response.body as T;
-    if (absentOn.includes(response.status)) return undefined;
-    const body = isErrorBody(response.body) ? response.body : undefined;
-    if (response.status === 401 && options.auth) throw Session.expiredError();
-    throw (
-      options.onError?.(response.status, body) ??
-      httpFailure(response.status, body, response.retryAfter, {
-        what: options.what,
-        server: this.baseUrl,
-        nowMs: Date.now(),
-      })
-    );
+    const code = answerCode(response, codeless);
+    if (code && absentOn.includes(code)) return undefined;
+    if (code === 'INVALID_TOKEN' && options.auth) throw Session.expiredError();
+    const answer: ErrorAnswer = { status: response.status, body: errorBodyOf(response.body), retryAfter: response.retryAfter };
+    const special = code && options.onError?.[code];
+    if (special) throw special(answer);
+    throw httpFailure(answer, { what: options.what, server: this.baseUrl, nowMs: Date.now() });
   }
 
   /** One request, no status handling; network failures become a CliError. */
@@ -99,6 +102,11 @@ export class ApiClient {
   }
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
-  return !!value && typeof value === 'object' && !Array.isArray(value);
+function errorBodyOf(value: unknown): ReceivedErrorBody | undefined {
+  return !!value && typeof value === 'object' && !Array.isArray(value) ? (value as ReceivedErrorBody) : undefined;
+}
+
+/** The code of an error answer: the server's, or what its status stands for when it sent none. */
+export function answerCode(response: RawResponse, codeless: Partial<Record<number, ErrorCode>> = {}): ErrorCode | undefined {
+  return errorCodeOf(errorBodyOf(response.body)) ?? codeless[response.status];
 }

@@ -1,91 +1,30 @@
+import type * as wire from '@coffer/contract';
 import { ApiClient } from './api-client';
 import type { Context } from './context';
 import { CliError } from './errors';
-import type { ErrorBody } from './http-errors';
+import type { ErrorAnswer } from './http-errors';
 
-/** Wire types of API.md. */
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-}
+/**
+ * The wire types of docs/API.md, from the contract the server implements. Fields marked [ext]
+ * there are optional here: a stock Hashdrop server does not send them.
+ */
+type FromAnyServer<T, Ext extends keyof T> = Omit<T, Ext> & Partial<Pick<T, Ext>>;
 
-export interface PresignAnswer {
-  file_id: string;
-  upload_resource: { url: string; method?: string; headers?: Record<string, string>; expires_at?: string };
-}
+export type TokenPair = wire.LoginResponse;
+export type PresignAnswer = Omit<wire.PresignResponse, 'upload_resource'> & {
+  upload_resource: FromAnyServer<wire.UploadResource, 'method' | 'headers' | 'expires_at'>;
+};
+export type CompleteRequest = wire.CompleteRequest & { key_commitment: string };
+export type CompleteAnswer = wire.CompleteResponse;
+export type KeyMode = wire.KeyManagementMode;
+export type FileListItem = wire.FileSummary;
+export type FileDetails = FromAnyServer<wire.FileDetails, 'key_commitment' | 'kdf_params' | 'created_at'>;
+export type ResolveMatch = wire.ResolvedFile;
+export type Usage = wire.UsageResponse;
+/** Only Coffer servers serve the meta route, so it comes whole. */
+export type FileMeta = wire.FileMetaResponse;
 
-export interface CompleteRequest {
-  file_id: string;
-  plaintext_hash: string;
-  plaintext_size_bytes: number;
-  passphrase_salt: string;
-  key_commitment: string;
-  kdf_params?: KdfParamsWire;
-}
-
-export interface CompleteAnswer {
-  s3_object_key: string;
-  uploaded_file_size: number;
-}
-
-export type KeyMode = 'vault' | 'passphrase';
-
-export interface FileListItem {
-  file_id: string;
-  file_name: string;
-  encrypted_size_bytes: number;
-  status: string;
-  key_management_mode: KeyMode;
-  created_at: string;
-}
-
-export interface FileDetails {
-  file_id: string;
-  file_name: string;
-  status: string;
-  plaintext_size_bytes: number;
-  encrypted_size_bytes: number;
-  s3_key: string;
-  key_management_mode: KeyMode;
-  plaintext_hash: string;
-  key_commitment?: string | null;
-  kdf_params?: KdfParamsWire | null;
-  created_at?: string;
-}
-
-export interface ResolveMatch {
-  file_name: string;
-  file_id: string;
-}
-
-export interface Usage {
-  used_bytes: number;
-  reserved_bytes: number;
-  quota_bytes: number;
-  file_count: number;
-  max_files: number;
-  max_file_size_bytes: number;
-}
-
-export interface FileMeta {
-  file_name: string;
-  key_management_mode: KeyMode;
-  passphrase_salt: string;
-  kdf_params: KdfParamsWire | null;
-  key_commitment: string | null;
-  encrypted_size_bytes: number;
-  plaintext_hash: string;
-}
-
-/** `kdf_params` as sent at complete: `{"alg":"argon2id","m":65536,"t":3,"p":1}`. */
-export interface KdfParamsWire {
-  alg: string;
-  m: number;
-  t: number;
-  p: number;
-}
-
-/** The Coffer API (API.md), one method per endpoint the CLI uses. */
+/** The Coffer API (docs/API.md), one method per endpoint the CLI uses. */
 export class CofferApi {
   readonly client: ApiClient;
 
@@ -94,71 +33,83 @@ export class CofferApi {
   }
 
   register(email: string, password: string): Promise<unknown> {
+    const body: wire.RegisterRequest = { email, password };
     return this.client.call('POST', '/api/user/register', {
       what: 'registration',
-      body: { email, password },
+      body,
       ok: [201],
-      onError: (status, body) => {
-        if (status === 409) return new CliError('registration failed: a verified account already uses this e-mail address', 'Log in with `coffer auth login`.');
-        if (status === 400) return new CliError(`registration failed: ${body?.error ?? 'invalid e-mail address or password'}`, 'Use a valid e-mail address and a password of at least 8 characters.');
-        return undefined;
+      codeless: { 400: 'VALIDATION_FAILED', 409: 'ALREADY_REGISTERED' },
+      onError: {
+        ALREADY_REGISTERED: () => new CliError('registration failed: a verified account already uses this e-mail address', 'Log in with `coffer auth login`.'),
+        VALIDATION_FAILED: (answer) =>
+          new CliError(`registration failed: ${answer.body?.error ?? 'invalid e-mail address or password'}`, 'Use a valid e-mail address and a password of at least 8 characters.'),
       },
     });
   }
 
   verify(email: string, otp: string): Promise<unknown> {
+    const body: wire.VerifyRequest = { email, otp };
     return this.client.call('PATCH', '/api/user/verify', {
       what: 'verification',
-      body: { email, otp },
+      body,
       ok: [204],
-      onError: (status) => {
-        if (status === 401) return new CliError('verification failed: wrong code, or no account waiting for verification with this e-mail', 'Check the code in the e-mail, or get a new one with `coffer auth resend`.');
-        if (status === 400) return new CliError('verification failed: the code has expired', 'Get a new one with `coffer auth resend`.');
-        if (status === 429) return new CliError('verification failed: too many wrong codes; this code is void', 'Get a new one with `coffer auth resend`.');
-        return undefined;
+      codeless: { 400: 'CODE_EXPIRED', 401: 'INVALID_CODE', 429: 'TOO_MANY_ATTEMPTS' },
+      onError: {
+        INVALID_CODE: () =>
+          new CliError('verification failed: wrong code, or no account waiting for verification with this e-mail', 'Check the code in the e-mail, or get a new one with `coffer auth resend`.'),
+        CODE_EXPIRED: () => new CliError('verification failed: the code has expired', 'Get a new one with `coffer auth resend`.'),
+        TOO_MANY_ATTEMPTS: () => new CliError('verification failed: too many wrong codes; this code is void', 'Get a new one with `coffer auth resend`.'),
       },
     });
   }
 
   resend(email: string): Promise<unknown> {
-    return this.client.call('POST', '/api/user/verify/resend', { what: 'resending the code', body: { email }, ok: [202, 200, 204] });
+    const body: wire.ResendRequest = { email };
+    return this.client.call('POST', '/api/user/verify/resend', { what: 'resending the code', body, ok: [202, 200, 204] });
   }
 
   login(email: string, password: string): Promise<TokenPair> {
+    const body: wire.CredentialsRequest = { email, password };
     return this.client.call<TokenPair>('POST', '/api/user/login', {
       what: 'login',
-      body: { email, password },
-      onError: (status) =>
-        status === 401
-          ? new CliError('login failed: wrong e-mail or password, or the account is not verified yet', 'Check both; an unverified account needs `coffer auth verify` first.')
-          : undefined,
+      body,
+      codeless: { 401: 'INVALID_CREDENTIALS' },
+      onError: {
+        INVALID_CREDENTIALS: () =>
+          new CliError('login failed: wrong e-mail or password, or the account is not verified yet', 'Check both; an unverified account needs `coffer auth verify` first.'),
+      },
     });
   }
 
   revoke(refreshToken: string): Promise<unknown> {
-    return this.client.call('POST', '/api/token/revoke', { what: 'logout', body: { refresh_token: refreshToken }, ok: [204, 200] });
+    const body: wire.RevokeRequest = { refresh_token: refreshToken };
+    return this.client.call('POST', '/api/token/revoke', { what: 'logout', body, ok: [204, 200] });
   }
 
   deleteAccount(email: string, password: string): Promise<unknown> {
+    const body: wire.CredentialsRequest = { email, password };
     return this.client.call('DELETE', '/api/user', {
       what: 'account deletion',
-      body: { email, password },
+      body,
       ok: [204, 200],
-      onError: (status) => (status === 401 ? new CliError('account deletion failed: wrong e-mail or password', 'Check both and try again.') : undefined),
+      codeless: { 401: 'INVALID_CREDENTIALS' },
+      onError: { INVALID_CREDENTIALS: () => new CliError('account deletion failed: wrong e-mail or password', 'Check both and try again.') },
     });
   }
 
   presign(fileName: string, mimeType: string, size: number, what: string): Promise<PresignAnswer> {
-    return this.client.call<PresignAnswer>('POST', '/api/files/presign', {
-      what,
-      auth: true,
-      body: { file_name: fileName, mime_type: mimeType, size },
-    });
+    const body: wire.PresignRequest = { file_name: fileName, mime_type: mimeType, size };
+    return this.client.call<PresignAnswer>('POST', '/api/files/presign', { what, auth: true, body });
   }
 
-  /** Completes an upload; a 409 (object not visible in storage yet) is answered `undefined`. */
+  /** Completes an upload; UPLOAD_INCOMPLETE (object not visible in storage yet) is answered `undefined`. */
   tryComplete(request: CompleteRequest, what: string): Promise<CompleteAnswer | undefined> {
-    return this.client.callOrAbsent<CompleteAnswer>('POST', '/api/files/complete', { what, auth: true, body: request, onError: completeError(what) }, [409]);
+    return this.client.callOrAbsent<CompleteAnswer>(
+      'POST',
+      '/api/files/complete',
+      { what, auth: true, body: request, codeless: { 409: 'UPLOAD_INCOMPLETE', 413: 'FILE_TOO_LARGE' }, onError: completeErrors(what) },
+      ['UPLOAD_INCOMPLETE'],
+    );
   }
 
   listFiles(): Promise<FileListItem[]> {
@@ -168,13 +119,13 @@ export class CofferApi {
   /** Files whose id starts with `prefix`; an empty list when none. */
   async resolve(prefix: string, what: string): Promise<ResolveMatch[]> {
     const path = `/api/files/resolve?id=${encodeURIComponent(prefix)}`;
-    return (await this.client.callOrAbsent<ResolveMatch[]>('GET', path, { what, auth: true }, [404])) ?? [];
+    return (await this.client.callOrAbsent<ResolveMatch[]>('GET', path, { what, auth: true, codeless: { 404: 'NOT_FOUND' } }, ['NOT_FOUND'])) ?? [];
   }
 
   /** Details of the files whose id starts with `prefix`; an empty list when none. */
   async details(prefix: string, what: string): Promise<FileDetails[]> {
     const path = `/api/files?id=${encodeURIComponent(prefix)}`;
-    return (await this.client.callOrAbsent<FileDetails[]>('GET', path, { what, auth: true }, [404])) ?? [];
+    return (await this.client.callOrAbsent<FileDetails[]>('GET', path, { what, auth: true, codeless: { 404: 'NOT_FOUND' } }, ['NOT_FOUND'])) ?? [];
   }
 
   deleteFile(fileId: string, what: string): Promise<unknown> {
@@ -185,16 +136,16 @@ export class CofferApi {
     return this.client.call<Usage>('GET', '/api/user/usage', { what: 'reading usage', auth: true });
   }
 
-  /** Public metadata of a share link (no account needed); `undefined` for 404. */
+  /** Public metadata of a share link (no account needed); `undefined` for NOT_FOUND. */
   meta(ownerHash: string, fileId: string, what: string): Promise<FileMeta | undefined> {
     const path = `/files/meta/${encodeURIComponent(ownerHash)}/${encodeURIComponent(fileId)}`;
-    return this.client.callOrAbsent<FileMeta>('GET', path, { what }, [404]);
+    return this.client.callOrAbsent<FileMeta>('GET', path, { what, codeless: { 404: 'NOT_FOUND' } }, ['NOT_FOUND']);
   }
 }
 
-function completeError(what: string): (status: number, body: ErrorBody | undefined) => CliError | undefined {
-  return (status, body) =>
-    status === 413
-      ? new CliError(`${what} failed: the stored file is over the per-file limit, its declared size or your quota${body?.error ? ` (${body.error})` : ''}`, 'See `coffer usage`.')
-      : undefined;
+/** The stored object was refused at complete (and deleted by the server). */
+function completeErrors(what: string): Partial<Record<wire.ErrorCode, (answer: ErrorAnswer) => CliError>> {
+  const overLimit = (answer: ErrorAnswer) =>
+    new CliError(`${what} failed: the stored file is over the per-file limit, its declared size or your quota${answer.body?.error ? ` (${answer.body.error})` : ''}`, 'See `coffer usage`.');
+  return { FILE_TOO_LARGE: overLimit, UPLOAD_OVER_QUOTA: overLimit };
 }

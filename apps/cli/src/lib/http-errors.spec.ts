@@ -1,4 +1,4 @@
-import { httpFailure, networkFailure, parseRetryAfter, retryHint } from './http-errors';
+import { errorCodeOf, httpFailure, networkFailure, parseRetryAfter, retryHint } from './http-errors';
 
 const ctx = { what: 'upload of a.txt', server: 'http://s', nowMs: Date.UTC(2026, 0, 2, 12, 0, 0) };
 
@@ -27,29 +27,50 @@ describe('retryHint', () => {
   });
 });
 
+const answer = (status: number, body?: { error?: string; code?: string }, retryAfter: string | null = null) => ({ status, body, retryAfter });
+
 describe('httpFailure', () => {
-  it('names the quota for 403', () => {
-    const error = httpFailure(403, { error: 'quota exceeded', code: 'QUOTA_EXCEEDED' }, null, ctx);
-    expect(error.message).toBe('upload of a.txt failed: your storage quota or file limit is reached: quota exceeded');
-    expect(error.hint).toContain('coffer usage');
+  it('decides on the code: a quota refusal and a file-count refusal get different hints', () => {
+    const quota = httpFailure(answer(403, { error: 'quota exceeded', code: 'QUOTA_EXCEEDED' }), ctx);
+    expect(quota.message).toBe('upload of a.txt failed: your storage quota or file limit is reached: quota exceeded');
+    expect(quota.hint).toBe('See `coffer usage`; free space with `coffer files delete <id>`.');
+    expect(httpFailure(answer(403, { error: 'too many', code: 'FILE_COUNT_LIMIT' }), ctx).hint).toBe('Delete files with `coffer files delete <id>`; see `coffer usage`.');
   });
 
-  it('says the file is too large for 413', () => {
-    expect(httpFailure(413, undefined, null, ctx).message).toContain('too large');
+  it('reads the code, not the status: STORAGE_FULL (503) is not "unavailable", AMBIGUOUS_ID (409) is not a generic conflict', () => {
+    expect(httpFailure(answer(503, { error: 'full', code: 'STORAGE_FULL' }), ctx).message).toBe("upload of a.txt failed: the server's storage is full: full");
+    expect(httpFailure(answer(409, { error: 'x', code: 'AMBIGUOUS_ID' }), ctx).message).toContain('matches several files');
   });
 
-  it('gives the retry time for 429', () => {
-    const error = httpFailure(429, undefined, '60', ctx);
-    expect(error.message).toContain('too many requests');
-    expect(error.hint).toBe('Try again in 1 min (at 2026-01-02 12:01 UTC).');
+  it('gives the retry time for every code that carries Retry-After', () => {
+    for (const code of ['RATE_LIMITED', 'TOO_MANY_ATTEMPTS', 'DOWNLOAD_LIMIT']) {
+      expect(httpFailure(answer(429, { error: 'slow down', code }, '60'), ctx).hint).toBe('Try again in 1 min (at 2026-01-02 12:01 UTC).');
+    }
   });
 
-  it('tells the user to log in for 401', () => {
-    expect(httpFailure(401, undefined, null, ctx).hint).toBe('Run `coffer auth login`.');
+  it('falls back to the status for an answer without a code (a stock Hashdrop server)', () => {
+    expect(httpFailure(answer(403, { error: 'quota exceeded' }), ctx).hint).toBe('See `coffer usage`; free space with `coffer files delete <id>`.');
+    expect(httpFailure(answer(413), ctx).message).toContain('too large');
+    expect(httpFailure(answer(429, undefined, '60'), ctx).hint).toBe('Try again in 1 min (at 2026-01-02 12:01 UTC).');
+    expect(httpFailure(answer(401), ctx).hint).toBe('Run `coffer auth login`.');
+  });
+
+  it('falls back to the status for an unknown code and for INTERNAL_ERROR', () => {
+    expect(httpFailure(answer(409, { error: 'x', code: 'SOMETHING_NEW' }), ctx).message).toBe('upload of a.txt failed: conflict: x');
+    expect(httpFailure(answer(500, { error: 'Internal server error', code: 'INTERNAL_ERROR' }), ctx).message).toBe('upload of a.txt failed: the server had an error (HTTP 500)');
   });
 
   it('exits with 1 for server errors', () => {
-    expect(httpFailure(502, undefined, null, ctx).exitCode).toBe(1);
+    expect(httpFailure(answer(502), ctx).exitCode).toBe(1);
+  });
+});
+
+describe('errorCodeOf', () => {
+  it('knows only the codes of the contract', () => {
+    expect(errorCodeOf({ error: 'x', code: 'NOT_FOUND' })).toBe('NOT_FOUND');
+    expect(errorCodeOf({ error: 'x', code: 'not_found' })).toBeUndefined();
+    expect(errorCodeOf({ error: 'x' })).toBeUndefined();
+    expect(errorCodeOf(undefined)).toBeUndefined();
   });
 });
 

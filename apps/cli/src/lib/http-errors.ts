@@ -1,10 +1,19 @@
+import { isErrorCode, type ErrorCode } from '@coffer/contract';
 import { CliError } from './errors';
 import { formatDuration } from './format';
 
-/** The JSON error body of API.md: `{"error": "...", "code": "..."}` (either may be missing). */
-export interface ErrorBody {
+/**
+ * An error body as received: a Coffer server sends `{"error", "code"}` (docs/API.md); another
+ * server may send either, neither, or an unknown code.
+ */
+export interface ReceivedErrorBody {
   error?: string;
   code?: string;
+}
+
+/** What a Coffer server answered, or `undefined` when the answer carries no code we know. */
+export function errorCodeOf(body: ReceivedErrorBody | undefined): ErrorCode | undefined {
+  return isErrorCode(body?.code) ? body.code : undefined;
 }
 
 /** Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), if it has one. */
@@ -31,12 +40,67 @@ export interface FailureContext {
   nowMs: number;
 }
 
+/** One HTTP error answer of the API. */
+export interface ErrorAnswer {
+  status: number;
+  body: ReceivedErrorBody | undefined;
+  /** The Retry-After header, if any. */
+  retryAfter: string | null;
+}
+
 /**
- * A CliError for an HTTP error answer. Callers handle the statuses whose meaning depends on the
- * endpoint (401 at login, 404 for a link) before falling back to this.
+ * A CliError for an HTTP error answer, decided on the server's code. Callers handle the codes
+ * whose meaning depends on the endpoint (INVALID_CREDENTIALS at login, NOT_FOUND for a link)
+ * before falling back to this. The status decides only when the answer has no code we know
+ * (a stock Hashdrop server sends none).
  */
-export function httpFailure(status: number, body: ErrorBody | undefined, retryAfter: string | null, ctx: FailureContext): CliError {
-  const detail = body?.error ? `: ${body.error}` : '';
+export function httpFailure(answer: ErrorAnswer, ctx: FailureContext): CliError {
+  const code = errorCodeOf(answer.body);
+  return (code && codeFailure(code, answer, ctx)) || statusFailure(answer, ctx);
+}
+
+function codeFailure(code: ErrorCode, answer: ErrorAnswer, ctx: FailureContext): CliError | undefined {
+  const detail = answer.body?.error ? `: ${answer.body.error}` : '';
+  const failed = `${ctx.what} failed`;
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'MALFORMED_JSON':
+      return new CliError(`${failed}: the server refused the request${detail}`, 'Check the arguments; run with --verbose for details.');
+    case 'INVALID_TOKEN':
+    case 'UNAUTHORIZED':
+      return new CliError(`${failed}: you are not logged in, or your session expired or was revoked`, 'Run `coffer auth login`.');
+    // The server's sentence (the detail) says which of the two limits it is; the hint differs.
+    case 'QUOTA_EXCEEDED':
+      return new CliError(`${failed}: your storage quota or file limit is reached${detail}`, 'See `coffer usage`; free space with `coffer files delete <id>`.');
+    case 'FILE_COUNT_LIMIT':
+      return new CliError(`${failed}: your storage quota or file limit is reached${detail}`, 'Delete files with `coffer files delete <id>`; see `coffer usage`.');
+    case 'NOT_FOUND':
+      return new CliError(`${failed}: not found${detail}`, 'Check the id or link; `coffer files list` shows your files.');
+    case 'AMBIGUOUS_ID':
+      return new CliError(`${failed}: the id prefix matches several files${detail}`, 'Give more characters of the id; `coffer files list` shows them.');
+    case 'FILE_TOO_LARGE':
+    case 'UPLOAD_OVER_QUOTA':
+    case 'PAYLOAD_TOO_LARGE':
+      return new CliError(`${failed}: the file is too large for this server${detail}`, 'See `coffer usage` for the per-file limit and your remaining quota.');
+    case 'RATE_LIMITED':
+    case 'TOO_MANY_ATTEMPTS':
+    case 'DOWNLOAD_LIMIT':
+      return new CliError(`${failed}: too many requests${detail}`, retryHint(parseRetryAfter(answer.retryAfter, ctx.nowMs), ctx.nowMs));
+    case 'STORAGE_FULL':
+      return new CliError(`${failed}: the server's storage is full${detail}`, 'Try again later, or contact the server operator.');
+    case 'SERVICE_UNAVAILABLE':
+    case 'MAIL_UNAVAILABLE':
+      return new CliError(`${failed}: the server is unavailable${detail}`, 'Try again later, or contact the server operator.');
+    default:
+      // INTERNAL_ERROR and codes that only make sense on one endpoint: the status says enough.
+      return undefined;
+  }
+}
+
+/** The meaning of a status alone, for answers without a code. */
+function statusFailure(answer: ErrorAnswer, ctx: FailureContext): CliError {
+  const { status } = answer;
+  const detail = answer.body?.error ? `: ${answer.body.error}` : '';
   switch (status) {
     case 400:
       return new CliError(`${ctx.what} failed: the server refused the request${detail}`, 'Check the arguments; run with --verbose for details.');
@@ -56,10 +120,8 @@ export function httpFailure(status: number, body: ErrorBody | undefined, retryAf
         `${ctx.what} failed: the file is too large for this server${detail}`,
         'See `coffer usage` for the per-file limit and your remaining quota.',
       );
-    case 429: {
-      const seconds = parseRetryAfter(retryAfter, ctx.nowMs);
-      return new CliError(`${ctx.what} failed: too many requests${detail}`, retryHint(seconds, ctx.nowMs));
-    }
+    case 429:
+      return new CliError(`${ctx.what} failed: too many requests${detail}`, retryHint(parseRetryAfter(answer.retryAfter, ctx.nowMs), ctx.nowMs));
     case 503:
       return new CliError(`${ctx.what} failed: the server is unavailable or its storage is full${detail}`, 'Try again later, or contact the server operator.');
     default:

@@ -1,15 +1,14 @@
-import { LockTimeoutError, withFileLock } from '@coffer/crypto';
-import type { ApiClient } from './api-client';
+import { LockTimeoutError, withFileLock } from './file-lock';
+import type { RefreshRequest, RefreshResponse } from '@coffer/contract';
+import { answerCode, type ApiClient } from './api-client';
 import type { Context } from './context';
 import { loadCredentials, saveCredentials, type Credentials } from './credentials';
 import { CliError } from './errors';
 import { httpFailure } from './http-errors';
 import { needsRefresh } from './jwt';
 
-interface RefreshAnswer {
-  access_token?: unknown;
-  refresh_token?: unknown;
-}
+/** What a refresh answer holds, checked field by field: the server may not be a Coffer server. */
+type RefreshAnswer = { [K in keyof RefreshResponse]?: unknown };
 
 /**
  * The logged-in user's tokens for one server. The access token is refreshed ahead of its expiry
@@ -58,18 +57,15 @@ export class Session {
         return current.access_token;
       }
       this.ctx.out.debug('refreshing the access token');
-      const response = await this.api.raw('POST', '/api/token/refresh', {
-        body: { refresh_token: current.refresh_token, rotate: true },
-        what: 'session refresh',
-      });
-      if (response.status === 401) throw Session.expiredError();
+      const body: RefreshRequest = { refresh_token: current.refresh_token, rotate: true };
+      const response = await this.api.raw('POST', '/api/token/refresh', { body, what: 'session refresh' });
+      if (response.status !== 200 && answerCode(response, { 401: 'INVALID_TOKEN' }) === 'INVALID_TOKEN') throw Session.expiredError();
       const answer = response.body as RefreshAnswer | undefined;
       if (response.status !== 200 || typeof answer?.access_token !== 'string') {
-        throw httpFailure(response.status, undefined, response.retryAfter, {
-          what: 'session refresh',
-          server: this.api.baseUrl,
-          nowMs: Date.now(),
-        });
+        throw httpFailure(
+          { status: response.status, body: undefined, retryAfter: response.retryAfter },
+          { what: 'session refresh', server: this.api.baseUrl, nowMs: Date.now() },
+        );
       }
       const next: Credentials = {
         ...current,
