@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Vault } from '@coffer/crypto';
 import { startTestApp, type StorageKind, type TestApp } from '../../../test/helpers/test-app';
-import { coffer, json, type CliOptions, type CliRun } from './cli-runner';
+import { FULL_TIER } from '../../../test/helpers/test-tier';
+import { CLI, coffer, FAST_KDF_CLI, json, type CliOptions, type CliRun } from './cli-runner';
+import { FAST_KDF } from './coffer-fast-kdf';
 
 jest.setTimeout(120_000);
 
@@ -72,7 +74,20 @@ function legacyBlob(plaintext: Buffer, key: Buffer): Buffer {
   return Buffer.concat(frames);
 }
 
-describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (%s storage)', (storage) => {
+/**
+ * `npm test`: every test on fs storage through FAST_KDF_CLI, and a smoke set on s3 through the
+ * binary at production Argon2id cost. `npm run test:full`: every test on both, through the binary.
+ */
+const runs: { storage: StorageKind; smoke: boolean; entry: string }[] = FULL_TIER
+  ? [{ storage: 'fs', smoke: false, entry: CLI }, { storage: 's3', smoke: false, entry: CLI }]
+  : [{ storage: 'fs', smoke: false, entry: FAST_KDF_CLI }, { storage: 's3', smoke: true, entry: CLI }];
+/** Vaults made by either entry open with these bounds (FAST_KDF's include the production ones). */
+const ANY_VAULT = { bounds: FAST_KDF.bounds };
+
+describe.each(runs)('the coffer CLI against a live server ($storage storage, smoke set only: $smoke)', ({ storage, smoke, entry }) => {
+  // Outside the smoke set: skipped on the smoke run (they ran in full on the other storage).
+  const full = smoke ? it.skip : it;
+  const describeFull = smoke ? describe.skip : describe;
   let t: TestApp;
   let root: string;
   let owner: CliOptions;
@@ -90,8 +105,8 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
   beforeAll(async () => {
     t = await startTestApp({ storage, env: { DAILY_DOWNLOAD_LIMIT: '100' } });
     root = await mkdtemp(join(tmpdir(), `coffer-cli-e2e-${storage}-`));
-    owner = { home: join(root, 'owner-home'), server: t.baseUrl };
-    recipient = { home: join(root, 'recipient-home'), cwd: join(root, 'recipient-home') };
+    owner = { home: join(root, 'owner-home'), server: t.baseUrl, entry };
+    recipient = { home: join(root, 'recipient-home'), cwd: join(root, 'recipient-home'), entry };
     files = join(root, 'files');
     await Promise.all([mkdir(recipient.home), mkdir(files)]);
     await writeFile(join(files, 'vault-file.bin'), vaultBytes);
@@ -117,20 +132,20 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(login).toEqual({ email, server: t.baseUrl, logged_in: true });
     });
 
-    it('keeps its state private: directory 0700, credentials 0600', async () => {
+    full('keeps its state private: directory 0700, credentials 0600', async () => {
       expect(mode(await stat(owner.home))).toBe(0o700);
       expect(mode(await stat(join(owner.home, 'credentials.json')))).toBe(0o600);
     });
 
-    it('refuses a wrong password with exit 1 and a hint', async () => {
+    full('refuses a wrong password with exit 1 and a hint', async () => {
       const failed = await run(['auth', 'login', '--email', email], { ...owner, home: join(root, 'other-home') }, { COFFER_PASSWORD: 'wrong password' });
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^coffer: login failed: wrong e-mail or password/);
     });
 
-    it('fails at once, with a hint, when a secret is needed and there is no terminal', async () => {
+    full('fails at once, with a hint, when a secret is needed and there is no terminal', async () => {
       const failed = await run(['auth', 'login', '--email', email], { ...owner, home: join(root, 'other-home') }, {});
-      expect(failed.code).toBe(1);
+      expect(failed.code).toBe(2);
       expect(failed.stderr).toBe('coffer: no password given and no terminal to ask for it\nSet COFFER_PASSWORD, or use --password-stdin.\n');
     });
   });
@@ -158,7 +173,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(passphraseFile).toMatchObject({ ok: true, file_name: 'shared.bin', mode: 'passphrase', size_bytes: passphraseBytes.length });
     });
 
-    it('reports each file of a batch and exits 1 when one failed', async () => {
+    full('reports each file of a batch and exits 1 when one failed', async () => {
       const batch = await run(['upload', join(files, 'vault-file.bin'), join(files, 'missing.bin'), '--json']);
       expect(batch.code).toBe(1);
       const out = json<{ ok: boolean; path: string }[]>(batch);
@@ -166,7 +181,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(batch.stderr).toContain(`coffer: upload of ${join(files, 'missing.bin')} failed: no such file`);
     });
 
-    it('refuses a wrong vault password (checked while the upload runs): exit 1, nothing left behind, no other file tried', async () => {
+    full('refuses a wrong vault password (checked while the upload runs): exit 1, nothing left behind, no other file tried', async () => {
       // Above 8 MiB: the worker path, with the PUT under way while the vault unlock fails.
       await writeFile(join(files, 'refused.bin'), randomBytes(12 * 1024 * 1024));
       const listed = async () => json<{ file_id: string }[]>(expectOk(await run(['files', 'list', '--json']))).map((f) => f.file_id).sort();
@@ -183,7 +198,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
   });
 
   describe('files', () => {
-    it('lists the files with short ids', async () => {
+    full('lists the files with short ids', async () => {
       const list = json<{ file_id: string; status: string }[]>(expectOk(await run(['files', 'list', '--json'])));
       expect(list.map((f) => f.file_id)).toEqual(expect.arrayContaining([vaultFile.file_id, passphraseFile.file_id]));
       expect(list.every((f) => f.status === 'uploaded')).toBe(true);
@@ -192,18 +207,18 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(human.stdout).toContain('shared.bin');
     });
 
-    it('shows a file by id prefix, with its link, and the key on request', async () => {
+    full('shows a file by id prefix, with its link, and the key on request', async () => {
       const shown = json(expectOk(await run(['files', 'show', vaultFile.file_id.slice(0, 8), '--reveal-key', '--json'])));
       expect(shown).toMatchObject({ file_id: vaultFile.file_id, status: 'uploaded', key_management_mode: 'vault', link: vaultFile.link, plaintext_size_bytes: vaultBytes.length });
       expect(Buffer.from(shown.key, 'base64')).toHaveLength(32);
     });
 
-    it('refuses an id with characters the API does not accept (exit 2)', async () => {
+    full('refuses an id with characters the API does not accept (exit 2)', async () => {
       const failed = await run(['files', 'show', 'zz%']);
       expect(failed.code).toBe(2);
     });
 
-    it('shows the usage', async () => {
+    full('shows the usage', async () => {
       const usage = json(expectOk(await run(['usage', '--json'])));
       expect(usage.file_count).toBeGreaterThanOrEqual(3);
       expect(usage.used_bytes).toBeGreaterThan(vaultBytes.length);
@@ -222,7 +237,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(passphraseShare.link).toBe(passphraseFile.link);
     });
 
-    it('decrypts as the owner, from the vault, under the original name with mode 0600', async () => {
+    full('decrypts as the owner, from the vault, under the original name with mode 0600', async () => {
       const dest = join(root, 'owner-out');
       await mkdir(dest);
       const out = json(expectOk(await run(['decrypt', vaultFile.link, dest, '--json'])));
@@ -243,7 +258,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect((await readFile(join(recipient.home, 'shared.bin'))).equals(passphraseBytes)).toBe(true);
     });
 
-    it('never overwrites an existing file without --force', async () => {
+    full('never overwrites an existing file without --force', async () => {
       const refused = await run(['decrypt', passphraseFile.link], recipient, { COFFER_PASSPHRASE: PASSPHRASE });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('already exists');
@@ -252,7 +267,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect((await readFile(join(recipient.home, 'shared.bin'))).equals(passphraseBytes)).toBe(true);
     });
 
-    it('refuses a wrong passphrase and a wrong key with one error, leaving no file', async () => {
+    full('refuses a wrong passphrase and a wrong key with one error, leaving no file', async () => {
       const dest = join(root, 'wrong-key-out');
       await mkdir(dest);
       const wrongPassphrase = await run(['decrypt', passphraseFile.link, dest], recipient, { COFFER_PASSPHRASE: 'not the passphrase at all' });
@@ -264,14 +279,14 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(await readdir(dest)).toEqual([]);
     });
 
-    it('asks for the key when a vault-mode link is decrypted without one and without a vault', async () => {
+    full('asks for the key when a vault-mode link is decrypted without one and without a vault', async () => {
       const failed = await run(['decrypt', vaultFile.link, join(root, 'nokey.bin')], recipient, {});
       expect(failed.code).toBe(1);
       expect(failed.stderr).toContain('--key');
     });
   });
 
-  describe('a damaged blob', () => {
+  describeFull('a damaged blob', () => {
     let file: Uploaded;
     let key: string;
     let blob: Buffer;
@@ -315,7 +330,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     });
   });
 
-  it('uploads and decrypts an empty file (one empty final frame)', async () => {
+  full('uploads and decrypts an empty file (one empty final frame)', async () => {
     await writeFile(join(files, 'empty.txt'), '');
     const [empty] = json<Uploaded[]>(expectOk(await run(['upload', join(files, 'empty.txt'), '--json'])));
     expect(empty).toMatchObject({ size_bytes: 0, encrypted_size_bytes: 32 });
@@ -334,7 +349,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     expect((await readFile(dest)).equals(bytes)).toBe(true);
   });
 
-  it('fails an upload whose file gets shorter while it is read: exit 1, the pending file and its key discarded', async () => {
+  full('fails an upload whose file gets shorter while it is read: exit 1, the pending file and its key discarded', async () => {
     const path = join(files, 'shrinking.bin');
     // Sparse, so it costs no disk; large enough that reading it is still under way when it is cut.
     await writeFile(path, '');
@@ -358,11 +373,11 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     const after = await t.database.prisma.file.findUniqueOrThrow({ where: { id: row.id } });
     expect(after.status).toBe('deleted');
     expect(await t.store.head(row.objectKey)).toBeUndefined();
-    const vault = await Vault.open(join(owner.home, 'vault'), VAULT_PASSWORD);
+    const vault = await Vault.open(join(owner.home, 'vault'), VAULT_PASSWORD, ANY_VAULT);
     expect(await vault.get(row.id)).toBeUndefined();
   });
 
-  it('keeps the keys of two concurrent uploads from one COFFER_HOME', async () => {
+  full('keeps the keys of two concurrent uploads from one COFFER_HOME', async () => {
     await writeFile(join(files, 'one.bin'), randomBytes(300_000));
     await writeFile(join(files, 'two.bin'), randomBytes(300_001));
     const [one, two] = await Promise.all([run(['upload', join(files, 'one.bin'), '--json']), run(['upload', join(files, 'two.bin'), '--json'])]);
@@ -375,7 +390,7 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
     }
   });
 
-  it('decrypts a legacy (Hashdrop-written) blob, with the warning that order and completeness are not proven', async () => {
+  full('decrypts a legacy (Hashdrop-written) blob, with the warning that order and completeness are not proven', async () => {
     const { access_token: token } = JSON.parse(await readFile(join(owner.home, 'credentials.json'), 'utf8'));
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const plaintext = randomBytes(65_536 + 77);
@@ -406,12 +421,12 @@ describe.each<StorageKind>(['fs', 's3'])('the coffer CLI against a live server (
       expect(gone.stderr).toContain('there is no file behind this link');
     });
 
-    it('refuses to delete without --yes when there is no terminal (exit 2)', async () => {
+    full('refuses to delete without --yes when there is no terminal (exit 2)', async () => {
       const refused = await run(['files', 'delete', vaultFile.file_id]);
       expect(refused.code).toBe(2);
     });
 
-    it('logs out: the tokens are forgotten and commands ask for a login', async () => {
+    full('logs out: the tokens are forgotten and commands ask for a login', async () => {
       expectOk(await run(['auth', 'logout']));
       await expect(stat(join(owner.home, 'credentials.json'))).rejects.toThrow();
       const list = await run(['files', 'list']);
@@ -446,7 +461,7 @@ describe('the coffer CLI: sessions, limits and network errors', () => {
       env: { DAILY_DOWNLOAD_LIMIT: '1', ACCESS_TOKEN_TTL_SECONDS: '30', MAX_FILE_SIZE_BYTES: '1000000', USER_QUOTA_BYTES: '1500000' },
     });
     root = await mkdtemp(join(tmpdir(), 'coffer-cli-e2e-limits-'));
-    home = { home: join(root, 'home'), server: t.baseUrl, env };
+    home = { home: join(root, 'home'), server: t.baseUrl, env, entry: FULL_TIER ? CLI : FAST_KDF_CLI };
     expectOk(await coffer(['auth', 'register', '--email', email], home));
     expectOk(await coffer(['auth', 'verify', '--email', email, '--code', await t.mail.codeFor(email)], home));
     expectOk(await coffer(['auth', 'login', '--email', email], home));

@@ -1,5 +1,5 @@
 import type { Context } from './context';
-import { CliError, UsageError } from './errors';
+import { CliError, missingInput, UsageError } from './errors';
 import { promptLine } from './prompt';
 import { readSecret } from './secrets';
 
@@ -7,9 +7,9 @@ import { readSecret } from './secrets';
 export async function readEmail(ctx: Context, option: string | undefined): Promise<string> {
   const given = option ?? ctx.env.COFFER_EMAIL;
   if (given?.trim()) return given.trim();
-  if (!ctx.interactive) throw new CliError('no e-mail address given and no terminal to ask for it', 'Use --email or set COFFER_EMAIL.');
+  if (!ctx.interactive) throw missingInput('e-mail address', 'Use --email or set COFFER_EMAIL.');
   const email = await promptLine(ctx.io, 'E-mail: ');
-  if (!email) throw new CliError('no e-mail address given', 'Use --email.');
+  if (!email) throw new UsageError('no e-mail address given', 'Use --email.');
   return email;
 }
 
@@ -29,17 +29,17 @@ export function readAccountPassword(ctx: Context, options: { passwordStdin?: boo
 export async function readCode(ctx: Context, option: string | undefined): Promise<string> {
   let code = option?.trim();
   if (!code) {
-    if (!ctx.interactive) throw new CliError('no verification code given and no terminal to ask for it', 'Use --code <6 digits> (from the e-mail).');
+    if (!ctx.interactive) throw missingInput('verification code', 'Use --code <6 digits> (from the e-mail).');
     code = await promptLine(ctx.io, 'Code from the e-mail: ');
   }
-  if (!/^\d{6}$/.test(code)) throw new CliError('the verification code must be 6 digits', 'Copy it from the e-mail.');
+  if (!/^\d{6}$/.test(code)) throw new UsageError('the verification code must be 6 digits', 'Copy it from the e-mail.');
   return code;
 }
 
 /** Asks for confirmation of an irreversible action, unless `--yes`; refuses without a terminal. */
 export async function confirmAction(ctx: Context, yes: boolean | undefined, question: string, expected = 'yes'): Promise<void> {
   if (yes) return;
-  if (!ctx.interactive) throw new UsageError('confirmation needed and no terminal to ask for it', 'Pass --yes to confirm.');
+  if (!ctx.interactive) throw missingInput('confirmation', 'Pass --yes to confirm.');
   const answer = await promptLine(ctx.io, `${question} Type "${expected}" to confirm: `);
   if (answer !== expected) throw new CliError('cancelled', undefined, 1);
 }

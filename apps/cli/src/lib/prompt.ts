@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Io } from './context';
-import { CliError } from './errors';
+import { CliError, EXIT_INTERRUPTED } from './errors';
 
-/** Exit code of a run the user interrupted (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
+export { EXIT_INTERRUPTED };
 
 /** Reads one line from the terminal with echo (e-mail address, code). */
 export function promptLine(io: Io, question: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MIN_PASSPHRASE_LENGTH } from '@coffer/crypto';
 import type { Context } from './context';
-import { CliError, UsageError } from './errors';
+import { CliError, missingInput, UsageError } from './errors';
 import { promptHidden } from './prompt';
 
 /** Where one kind of secret may come from, in order: option (file or stdin), environment, prompt. */
@@ -42,9 +42,9 @@ export function readPassphrase(ctx: Context, source: { file?: string; stdin?: bo
  */
 export async function readSecret(ctx: Context, spec: SecretSpec): Promise<string> {
   const secret = await readFromSources(ctx, spec);
-  if (secret.length === 0) throw new CliError(`the ${spec.what} is empty`, `Give a non-empty ${spec.what}.`);
+  if (secret.length === 0) throw new UsageError(`the ${spec.what} is empty`, `Give a non-empty ${spec.what}.`);
   if (spec.minLength !== undefined && [...secret].length < spec.minLength) {
-    throw new CliError(`the ${spec.what} must be at least ${spec.minLength} characters`, `Choose a longer ${spec.what}.`);
+    throw new UsageError(`the ${spec.what} must be at least ${spec.minLength} characters`, `Choose a longer ${spec.what}.`);
   }
   return secret;
 }
@@ -61,13 +61,13 @@ async function readFromSources(ctx: Context, spec: SecretSpec): Promise<string> 
   const fromEnv = ctx.env[spec.envVar];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!ctx.interactive) {
-    throw new CliError(`no ${spec.what} given and no terminal to ask for it`, `Set ${spec.envVar}, or use ${spec.alternatives}.`);
+    throw missingInput(spec.what, `Set ${spec.envVar}, or use ${spec.alternatives}.`);
   }
   const first = await promptHidden(ctx.io, `${capitalize(spec.what)}: `);
   if (spec.confirm) {
     if (spec.minLength !== undefined && [...first].length < spec.minLength) return first; // rejected by the caller's check
     const second = await promptHidden(ctx.io, `Repeat the ${spec.what}: `);
-    if (first !== second) throw new CliError(`the two ${spec.what}s do not match`, 'Try again.');
+    if (first !== second) throw new UsageError(`the two ${spec.what}s do not match`, 'Try again.');
   }
   return first;
 }
