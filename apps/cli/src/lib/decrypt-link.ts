@@ -8,7 +8,7 @@ import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { safeLocalName } from './file-name';
-import { httpFailure, networkFailure, parseRetryAfter, retryHint } from './http-errors';
+import { errorCodeOf, httpFailure, networkFailure, parseRetryAfter, retryHint, type ErrorAnswer, type ReceivedErrorBody } from './http-errors';
 import { getStream, headStatus, readSmall } from './http-transfer';
 import type { KeyChoice } from './key-choice';
 import { startProgress } from './progress';
@@ -192,6 +192,7 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
  */
 async function checkDownloadAllowed(url: string): Promise<void> {
   const answer = await headStatus(url).catch(() => undefined);
+  // A HEAD answer has no body, hence no code: its status is all there is.
   if (answer?.status === 429) throw limitReached(answer.headers['retry-after']);
 }
 
@@ -210,18 +211,24 @@ async function openDownload(url: string) {
   }
   if (download.status === 200) return download;
   const answer = await readSmall(download.stream);
-  let body: { error?: string } | undefined;
-  try {
-    body = JSON.parse(answer.body) as { error?: string };
-  } catch {
-    body = undefined;
-  }
-  const now = Date.now();
-  if (download.status === 429) throw limitReached(answer.headers['retry-after']);
-  if (download.status === 404) throw new CliError('download failed: there is no file behind this link', 'It may have been deleted.');
-  if (download.status === 403) throw new CliError('download failed: storage refused the download (the signed URL expired or is invalid)', 'Try again.');
   const header = answer.headers['retry-after'];
-  throw httpFailure(download.status, body, Array.isArray(header) ? header[0] : header ?? null, { what: 'download', server: url, nowMs: now });
+  const failure: ErrorAnswer = { status: download.status, body: parseErrorBody(answer.body), retryAfter: (Array.isArray(header) ? header[0] : header) ?? null };
+  // The Coffer server's refusals carry a code; the storage behind the redirect, and servers that
+  // send no code, only a status.
+  const code = errorCodeOf(failure.body);
+  if (code === 'DOWNLOAD_LIMIT' || (!code && download.status === 429)) throw limitReached(header);
+  if (code === 'NOT_FOUND' || (!code && download.status === 404)) throw new CliError('download failed: there is no file behind this link', 'It may have been deleted.');
+  if (!code && download.status === 403) throw new CliError('download failed: storage refused the download (the signed URL expired or is invalid)', 'Try again.');
+  throw httpFailure(failure, { what: 'download', server: url, nowMs: Date.now() });
+}
+
+function parseErrorBody(text: string): ReceivedErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as ReceivedErrorBody) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
