@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import type { Database } from '../database/database';
 import { DatabaseModule } from '../database/database.module';
+import { AccountDeletionModule } from '../modules/account-deletion/account-deletion.module';
 import { AdminModule } from '../modules/admin/admin.module';
 import { DownloadsModule } from '../modules/downloads/downloads.module';
 import { FilesModule } from '../modules/files/files.module';
@@ -42,6 +43,7 @@ export class AppModule {
         TokensModule,
         FilesModule,
         DownloadsModule,
+        AccountDeletionModule,
         AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ownerHash } from '@coffer/storage';
-import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
+import { DeletedAccountSweepJob } from '../../src/modules/account-deletion/deleted-account-sweep.job';
 import { UPLOAD_GRACE_MS } from '../../src/modules/storage/upload-grace';
 import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
@@ -21,23 +21,23 @@ describe.each(['fs', 's3'] as const)('objects that land after account deletion, 
     await t?.close();
   });
 
-  it('are swept by the cleanup job once every upload URL of the account has expired', async () => {
+  it('are swept by the sweep job once every upload URL of the account has expired', async () => {
     const user = await registerVerified(t, `late-${storage}@example.com`);
     const key = `${ownerHash(t.config.secrets.userIdHash, user.id)}/${randomUUID()}`;
     const put = await t.store.presignPut(key, { contentLength: 64, expiresInSec: t.config.ttl.presignSeconds });
-    const job = t.app.get(AccountCleanupJob);
+    const job = t.app.get(DeletedAccountSweepJob);
 
     expect((await call(t, 'DELETE', '/api/user', { body: { email: user.email, password: user.password } })).status).toBe(204);
     const late = await fetch(put.url, { method: 'PUT', headers: put.headers, body: Buffer.alloc(64, 1) });
     expect(late.status).toBe(200);
     expect(await t.store.head(key)).toEqual({ size: 64 });
 
-    expect((await job.run()).sweptAccountPrefixes).toBe(0);
+    expect(await job.run()).toBe(0);
     expect(await t.store.head(key)).toEqual({ size: 64 });
 
     clock.advance(t.config.ttl.presignSeconds + UPLOAD_GRACE_MS / 1000 + 1);
-    expect((await job.run()).sweptAccountPrefixes).toBe(1);
+    expect(await job.run()).toBe(1);
     expect(await t.store.head(key)).toBeUndefined();
-    expect((await job.run()).sweptAccountPrefixes).toBe(0);
+    expect(await job.run()).toBe(0);
   });
 });

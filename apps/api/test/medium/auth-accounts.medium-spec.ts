@@ -1,7 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../src/config/app-config';
 import { ExclusiveJobRunner } from '../../src/database/exclusive-job';
-import { AccountService } from '../../src/modules/auth/account.service';
 import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
 import { AccountRepository, CodeIssue } from '../../src/modules/auth/account.repository';
 import { OtpRepository } from '../../src/modules/otp/otp.repository';
@@ -195,31 +194,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
     });
   });
 
-  describe('deleteWithUsage', () => {
-    it('deletes the row with its dependants and takes its bytes off the service totals in one statement', async () => {
-      const account = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
-      await db.prisma.user.update({ where: { id: account!.id }, data: { usedBytes: 1000n, reservedBytes: 24n } });
-      await db.prisma.storageUsage.update({ where: { id: 1 }, data: { usedBytes: { increment: 5000n }, reservedBytes: { increment: 100n } } });
-      const before = await db.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } });
-
-      const sweep = { prefix: 'usrh-0123/', after: new Date(clock.now().getTime() + 3600_000) };
-      await accounts.deleteWithUsage(account!.id, sweep);
-      await accounts.deleteWithUsage(account!.id, sweep);
-
-      expect(await db.prisma.user.count({ where: { id: account!.id } })).toBe(0);
-      expect(await db.prisma.otpCode.count({ where: { userId: account!.id } })).toBe(0);
-      expect(await db.prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } })).toEqual({ id: 1, usedBytes: before.usedBytes - 1000n, reservedBytes: before.reservedBytes - 24n });
-      expect(await accounts.dueSweeps(clock.now(), 10)).toEqual([]);
-      expect(await accounts.dueSweeps(sweep.after, 10)).toEqual([sweep.prefix]);
-      await accounts.finishSweep(sweep.prefix);
-      expect(await accounts.dueSweeps(sweep.after, 10)).toEqual([]);
-    });
-  });
-
   describe('AccountCleanupJob.run', () => {
-    // Sweeping storage is AccountService's (unit- and e2e-tested); here only the database steps.
-    const noSweeps = { sweepDeletedAccounts: async () => 0 } as unknown as AccountService;
-
     it('deletes expired codes, dead sessions and sign-ups older than a day, and nothing else', async () => {
       const prisma = db.prisma;
       const refreshTokens = new RefreshTokenService(
@@ -228,7 +203,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
         clock,
         config,
       );
-      const job = new AccountCleanupJob(otp, refreshTokens, accounts, noSweeps, new ExclusiveJobRunner(db.database), clock);
+      const job = new AccountCleanupJob(otp, refreshTokens, accounts, new ExclusiveJobRunner(db.database), clock);
       await prisma.user.deleteMany(); // leftovers of the other tests in this file's database
 
       const stale = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
@@ -244,18 +219,18 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
 
       const report = await job.run();
 
-      expect(report).toEqual({ expiredCodes: 2, deadTokenFamilies: 2, unverifiedAccounts: 1, sweptAccountPrefixes: 0 });
+      expect(report).toEqual({ expiredCodes: 2, deadTokenFamilies: 2, unverifiedAccounts: 1 });
       expect(await prisma.user.findMany({ where: { id: { in: [stale!.id, verified!.id, fresh!.id] } }, select: { id: true } })).toEqual(
         expect.arrayContaining([{ id: verified!.id }, { id: fresh!.id }]),
       );
       expect(await prisma.user.count({ where: { id: stale!.id } })).toBe(0);
       expect(await prisma.refreshTokenFamily.count({ where: { userId: verified!.id } })).toBe(1);
       await expect(refreshTokens.refresh(liveSession, false)).resolves.toEqual({ accessToken: expect.any(String) });
-      expect(await job.run()).toEqual({ expiredCodes: 0, deadTokenFamilies: 0, unverifiedAccounts: 0, sweptAccountPrefixes: 0 });
+      expect(await job.run()).toEqual({ expiredCodes: 0, deadTokenFamilies: 0, unverifiedAccounts: 0 });
     });
 
     it('runs through the exclusive job runner when scheduled', async () => {
-      const job = new AccountCleanupJob(otp, { deleteDead: async () => 0 } as unknown as RefreshTokenService, accounts, noSweeps, new ExclusiveJobRunner(db.database), clock);
+      const job = new AccountCleanupJob(otp, { deleteDead: async () => 0 } as unknown as RefreshTokenService, accounts, new ExclusiveJobRunner(db.database), clock);
       const run = jest.spyOn(job, 'run');
       await job.scheduled();
       expect(run).toHaveBeenCalledTimes(1);

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { CompletedUpload, FileRepository, Limits } from '../../src/modules/files/file.repository';
-import { QuotaRepository } from '../../src/modules/quota/quota.repository';
+import { AccountDeletionRepository } from '../../src/modules/account-deletion/account-deletion.repository';
+import { LedgerRepository } from '../../src/modules/quota/ledger.repository';
 import { describeWithPostgres, useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describeWithPostgres('quota accounting on real PostgreSQL', () => {
   const db = useMediumDatabase();
   let files: FileRepository;
-  let quota: QuotaRepository;
+  let ledger: LedgerRepository;
 
   beforeAll(() => {
-    quota = new QuotaRepository(db.prisma);
-    files = new FileRepository(db.prisma, quota);
+    ledger = new LedgerRepository(db.prisma);
+    files = new FileRepository(db.prisma, ledger);
   });
 
   const limits = (over: Partial<{ quotaBytes: number; maxFiles: number; globalQuotaBytes: number }> = {}): Limits => ({
@@ -201,12 +202,8 @@ describeWithPostgres('quota accounting on real PostgreSQL', () => {
     };
     expect(await globalCounters()).toEqual(await totalsOfOthers());
 
-    // What account deletion does (AccountRepository.deleteWithUsage): user row, cascaded files, totals.
-    const deleteAccount = () => db.prisma.$executeRaw`
-      WITH gone AS (DELETE FROM users WHERE id = CAST(${userId} AS uuid) RETURNING used_bytes, reserved_bytes)
-      UPDATE storage_usage SET used_bytes = storage_usage.used_bytes - gone.used_bytes,
-                               reserved_bytes = storage_usage.reserved_bytes - gone.reserved_bytes
-      FROM gone WHERE storage_usage.id = 1`;
+    const deletions = new AccountDeletionRepository(db.prisma, ledger);
+    const deleteAccount = () => deletions.deleteAccount(userId, { prefix: `usrh-${userId.replace(/-/g, '')}/`, after: new Date() });
     const now = new Date();
     const results = await Promise.allSettled([
       ...ids.slice(0, 6).map((id) => files.endLife(userId, id, ['pending', 'uploaded'], 'deleted', now)),

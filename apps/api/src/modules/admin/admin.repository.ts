@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaClient } from '../../generated/prisma/client';
+import { LedgerRepository } from '../quota/ledger.repository';
 
 @Injectable()
 export class AdminRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly ledger: LedgerRepository,
+  ) {}
 
   /**
    * Empties every application table (whatever modules exist now or later; only the migration
@@ -19,7 +23,7 @@ export class AdminRepository {
         const list = tables.map((t) => `"${t.replace(/"/g, '""')}"`).join(', ');
         await tx.$executeRawUnsafe(`TRUNCATE TABLE ${list} RESTART IDENTITY CASCADE`);
       }
-      await tx.$executeRaw`INSERT INTO storage_usage (id, used_bytes, reserved_bytes) VALUES (1, 0, 0)`;
+      await this.ledger.seedTotals(tx);
       return tables;
     });
   }

@@ -5,7 +5,6 @@ import { ExclusiveJobRunner } from '../../database/exclusive-job';
 import { OtpService } from '../otp/otp.service';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { AccountRepository } from './account.repository';
-import { AccountService } from './account.service';
 
 /** Registrations not verified within this time are deleted (the e-mail becomes free again). */
 export const UNVERIFIED_ACCOUNT_LIFETIME_SECONDS = 24 * 3600;
@@ -14,12 +13,11 @@ export interface CleanupReport {
   expiredCodes: number;
   deadTokenFamilies: number;
   unverifiedAccounts: number;
-  sweptAccountPrefixes: number;
 }
 
 /**
- * Removes what can no longer be used: expired codes, dead refresh-token families, stale sign-ups,
- * and objects that landed under a deleted account's prefix after the deletion.
+ * Removes what can no longer be used: expired codes, dead refresh-token families, stale sign-ups.
+ * (Objects that land under a deleted account's prefix are the account-deletion module's.)
  */
 @Injectable()
 export class AccountCleanupJob {
@@ -29,7 +27,6 @@ export class AccountCleanupJob {
     private readonly otp: OtpService,
     private readonly refreshTokens: RefreshTokenService,
     private readonly accounts: AccountRepository,
-    private readonly accountService: AccountService,
     private readonly runner: ExclusiveJobRunner,
     private readonly clock: Clock,
   ) {}
@@ -46,11 +43,10 @@ export class AccountCleanupJob {
       expiredCodes: await this.otp.deleteExpired(),
       deadTokenFamilies: await this.refreshTokens.deleteDead(),
       unverifiedAccounts: await this.accounts.deleteUnverifiedCreatedBefore(staleBefore),
-      sweptAccountPrefixes: await this.accountService.sweepDeletedAccounts(),
     };
     if (Object.values(report).some((n) => n > 0)) {
       this.logger.log(
-        `deleted ${report.expiredCodes} expired codes, ${report.deadTokenFamilies} dead sessions, ${report.unverifiedAccounts} unverified accounts; swept ${report.sweptAccountPrefixes} deleted accounts' storage`,
+        `deleted ${report.expiredCodes} expired codes, ${report.deadTokenFamilies} dead sessions, ${report.unverifiedAccounts} unverified accounts`,
       );
     }
     return report;

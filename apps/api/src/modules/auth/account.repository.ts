@@ -33,7 +33,7 @@ export type ReissueOutcome = 'sent' | 'no-pending-account' | 'cooldown';
 // Delivery (SMTP) happens inside the transaction; the mailer's own timeouts are shorter than this.
 const MAIL_TRANSACTION_TIMEOUT_MS = 60_000;
 
-/** Users as accounts: registration, verification, lookup by e-mail, deletion. */
+/** Users as accounts: registration, verification, lookup by e-mail, stale sign-ups. */
 @Injectable()
 export class AccountRepository {
   constructor(
@@ -123,41 +123,6 @@ export class AccountRepository {
       const { count } = await tx.user.updateMany({ where: { id: userId, verifiedAt: null }, data: { verifiedAt: now, updatedAt: now } });
       return count === 1;
     });
-  }
-
-  /**
-   * Deletes the account row (files, codes, tokens and counters go with it by cascade) and takes
-   * its used and reserved bytes off the service-wide totals, in one statement.
-   */
-  /**
-   * Deletes the user (files, codes and tokens by cascade), takes its bytes off the service-wide
-   * totals, and schedules one more sweep of its storage prefix — all or nothing.
-   */
-  async deleteWithUsage(userId: string, sweep: { prefix: string; after: Date }): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`
-        WITH gone AS (DELETE FROM users WHERE id = CAST(${userId} AS uuid) RETURNING used_bytes, reserved_bytes)
-        UPDATE storage_usage
-        SET used_bytes = storage_usage.used_bytes - gone.used_bytes,
-            reserved_bytes = storage_usage.reserved_bytes - gone.reserved_bytes
-        FROM gone
-        WHERE storage_usage.id = 1`,
-      this.prisma.storageSweep.upsert({
-        where: { prefix: sweep.prefix },
-        create: { prefix: sweep.prefix, sweepAfter: sweep.after },
-        update: { sweepAfter: sweep.after },
-      }),
-    ]);
-  }
-
-  /** Prefixes whose sweep is due, oldest first. */
-  async dueSweeps(now: Date, limit: number): Promise<string[]> {
-    const rows = await this.prisma.storageSweep.findMany({ where: { sweepAfter: { lte: now } }, orderBy: { sweepAfter: 'asc' }, take: limit });
-    return rows.map((r) => r.prefix);
-  }
-
-  async finishSweep(prefix: string): Promise<void> {
-    await this.prisma.storageSweep.deleteMany({ where: { prefix } });
   }
 
   /** Deletes registrations that were never verified and were last made before `before`. */

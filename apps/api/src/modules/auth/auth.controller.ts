@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Patch, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -69,14 +69,4 @@ export class AuthController {
     return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken };
   }
 
-  @Delete()
-  @HttpCode(204)
-  @RateLimit('account')
-  @ApiOperation({ summary: 'Delete the account, its files, stored objects and tokens (no bearer: e-mail and password)' })
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiUnauthorizedResponse({ description: 'Wrong e-mail or password' })
-  @ApiServiceUnavailableResponse({ description: 'Storage is unavailable; nothing was deleted for good, try again' })
-  async deleteAccount(@Body() body: CredentialsRequest): Promise<void> {
-    await this.accounts.deleteAccount(body.email, body.password);
-  }
 }

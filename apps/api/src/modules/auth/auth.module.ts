@@ -9,10 +9,11 @@ import { AuthController } from './auth.controller';
 import { PasswordHasher } from './password-hasher';
 import { RegistrationService } from './registration.service';
 
-/** Accounts and sessions: registration with e-mailed codes, login, refresh, revoke, deletion. */
+/** Accounts: registration with e-mailed codes, verification, login; the password check for others. */
 @Module({
   imports: [OtpModule, TokensModule, MailModule],
   controllers: [AuthController],
   providers: [RegistrationService, AccountService, AccountRepository, PasswordHasher, AccountCleanupJob],
+  exports: [AccountService],
 })
 export class AuthModule {}

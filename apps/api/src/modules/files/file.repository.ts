@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { File as FileRow, Prisma, PrismaClient } from '../../generated/prisma/client';
-import { LedgerTx, QuotaRepository, Release, UserLimits } from '../quota/quota.repository';
+import { CompleteOutcome, LedgerRepository, Limits, Release, ReserveOutcome } from '../quota/ledger.repository';
 import { idPrefixRange } from './file-id';
 
 export type FileStatus = 'pending' | 'uploaded' | 'failed' | 'deleted';
@@ -59,7 +59,7 @@ export interface NewPendingFile {
   now: Date;
 }
 
-export type CreatePendingOutcome = 'created' | 'over-quota' | 'file-count' | 'storage-full';
+export type CreatePendingOutcome = ReserveOutcome;
 
 export interface CompletedUpload {
   id: string;
@@ -74,7 +74,7 @@ export interface CompletedUpload {
   now: Date;
 }
 
-export type CompleteOutcome = 'completed' | 'not-pending' | 'over-quota' | 'storage-full';
+export type { CompleteOutcome, Limits };
 
 /** A file that just stopped being live (failed or deleted), and what it was before. */
 export interface EndedFile {
@@ -84,37 +84,24 @@ export interface EndedFile {
   previousStatus: FileStatus;
 }
 
-export interface Limits {
-  user: UserLimits;
-  globalQuotaBytes: number;
-}
-
-const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 /**
  * The only Prisma access for files. Every user-facing query carries the owner id; every status
- * change is one conditional statement (`WHERE status = …`) whose quota consequences are applied in
- * the same transaction, so concurrent completes, deletes and cleanup jobs account for a file once.
+ * change is one conditional statement (`WHERE status = …`) whose quota consequences the ledger
+ * applies in the same transaction, so concurrent completes, deletes and cleanup jobs account for a
+ * file once. The insert of a pending row and pending → uploaded are the ledger's SQL functions.
  */
 @Injectable()
 export class FileRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly ledger: QuotaRepository,
+    private readonly ledger: LedgerRepository,
   ) {}
 
   /** Reserves the declared size and a file slot, checks the global limit and inserts the row: all or nothing. */
   async createPending(file: NewPendingFile, limits: Limits): Promise<CreatePendingOutcome> {
-    const bytes = BigInt(file.declaredSize ?? 0);
-    // One statement (migration reserve_upload_function): presign is the hottest write path, and
-    // an interactive transaction cost it five round trips and held the storage_usage row across them.
-    const rows = await this.prisma.$queryRaw<{ outcome: CreatePendingOutcome }[]>`
-      SELECT reserve_upload(
-        ${file.userId}::uuid, ${bytes}::bigint, ${BigInt(limits.user.quotaBytes)}::bigint, ${limits.user.maxFiles}::int,
-        ${BigInt(limits.globalQuotaBytes)}::bigint, ${file.id}::uuid, ${file.fileName}, ${file.mimeType}, ${file.objectKey},
-        ${file.declaredSize === undefined ? null : BigInt(file.declaredSize)}::bigint, ${file.uploadExpiresAt}::timestamptz, ${file.now}::timestamptz
-      ) AS outcome`;
-    return rows[0].outcome;
+    const { id, ...rest } = file;
+    return this.ledger.reserveUpload({ fileId: id, ...rest }, limits);
   }
 
   /**
@@ -123,15 +110,8 @@ export class FileRepository {
    * (a concurrent complete won, or a cleanup failed it); over-quota outcomes change nothing.
    */
   async completeUpload(upload: CompletedUpload, limits: Limits): Promise<CompleteOutcome> {
-    // One statement (migration complete_upload_function), like presign's reservation.
-    const rows = await this.prisma.$queryRaw<{ outcome: CompleteOutcome }[]>`
-      SELECT complete_upload(
-        ${upload.id}::uuid, ${upload.userId}::uuid, ${BigInt(upload.sizeBytes)}::bigint, ${BigInt(upload.plaintextSizeBytes)}::bigint,
-        ${upload.plaintextHash}, ${upload.passphraseSalt}, ${upload.keyManagementMode}::key_management_mode, ${upload.keyCommitment},
-        ${upload.kdfParams === null ? null : JSON.stringify(upload.kdfParams)}::jsonb,
-        ${BigInt(limits.user.quotaBytes)}::bigint, ${BigInt(limits.globalQuotaBytes)}::bigint, ${upload.now}::timestamptz
-      ) AS outcome`;
-    return rows[0].outcome;
+    const { id, ...rest } = upload;
+    return this.ledger.completeUpload({ fileId: id, ...rest }, limits);
   }
 
   /**
@@ -139,8 +119,7 @@ export class FileRepository {
    * Undefined when it was not in one of those states (someone else got there first).
    */
   async endLife(userId: string, id: string, from: readonly FileStatus[], to: 'failed' | 'deleted', now: Date): Promise<EndedFile | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      await this.ledger.lockUser(tx, userId);
+    return this.ledger.settle(userId, async (tx) => {
       const rows = await tx.$queryRaw<
         { user_id: string; object_key: string; status: FileStatus; reserved_bytes: bigint; encrypted_size_bytes: bigint | null }[]
       >`
@@ -155,9 +134,11 @@ export class FileRepository {
         RETURNING old.user_id::text AS user_id, f.object_key, old.status::text AS status, old.reserved_bytes, old.encrypted_size_bytes`;
       if (rows.length === 0) return undefined;
       const old = rows[0];
-      await this.ledger.release(tx, userId, releaseOf(old.status, Number(old.reserved_bytes), Number(old.encrypted_size_bytes ?? 0n)));
-      return { id, userId: old.user_id, objectKey: old.object_key, previousStatus: old.status };
-    }, TX_OPTIONS);
+      return {
+        value: { id, userId: old.user_id, objectKey: old.object_key, previousStatus: old.status },
+        release: releaseOf(old.status, Number(old.reserved_bytes), Number(old.encrypted_size_bytes ?? 0n)),
+      };
+    });
   }
 
   async markObjectRemoved(userId: string, id: string, now: Date): Promise<void> {

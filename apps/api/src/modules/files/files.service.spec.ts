@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { ObjectStore, PresignedRequest } from '@coffer/storage';
-import { ownerHash } from '@coffer/storage';
+import { ownerHash, type ObjectStore, type PresignedRequest } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
-import { QuotaRepository } from '../quota/quota.repository';
+import { LedgerRepository } from '../quota/ledger.repository';
 import { QuotaService } from '../quota/quota.service';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository } from './file.repository';
@@ -40,7 +39,7 @@ const upload: PresignedRequest = {
 const completeInput = { fileId: FILE_ID, plaintextHash: '', plaintextSizeBytes: 68, passphraseSalt: '' };
 
 function service(files: jest.Mocked<FileRepository>, store: jest.Mocked<ObjectStore> = strictMock('store'), objects: jest.Mocked<FileObjects> = strictMock('objects')) {
-  return new FilesService(files, new QuotaService(strictMock<QuotaRepository>('quotaRepository'), config), objects, store, clock, config);
+  return new FilesService(files, new QuotaService(strictMock<LedgerRepository>('ledger'), config), objects, store, clock, config);
 }
 
 describe('FilesService', () => {

@@ -1,11 +1,11 @@
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
-import { QuotaRepository } from './quota.repository';
+import { LedgerRepository } from './ledger.repository';
 import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { QuotaService } from './quota.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 
-function quotaWith(maxFileSizeBytes: number, repository = strictMock<QuotaRepository>('quota')): QuotaService {
+function quotaWith(maxFileSizeBytes: number, repository = strictMock<LedgerRepository>('ledger')): QuotaService {
   const config = { limits: { maxFileSizeBytes, userQuotaBytes: 1000, globalQuotaBytes: 0, maxFilesPerUser: 7, dailyDownloadLimit: 3 } } as AppConfig;
   return new QuotaService(repository, config);
 }
@@ -52,7 +52,7 @@ describe('QuotaService', () => {
   });
 
   it('reports usage with the configured limits', async () => {
-    const repository = strictMock<QuotaRepository>('quota', { usage: jest.fn().mockResolvedValue({ usedBytes: 5, reservedBytes: 6, fileCount: 2 }) });
+    const repository = strictMock<LedgerRepository>('ledger', { usage: jest.fn().mockResolvedValue({ usedBytes: 5, reservedBytes: 6, fileCount: 2 }) });
     expect(await quotaWith(100, repository).usage('u')).toEqual({
       usedBytes: 5,
       reservedBytes: 6,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { QuotaRepository, UserLimits } from './quota.repository';
+import { LedgerRepository, Limits, UserLimits } from './ledger.repository';
 
 export interface Usage {
   usedBytes: number;
@@ -17,7 +17,7 @@ export interface Usage {
 @Injectable()
 export class QuotaService {
   constructor(
-    private readonly quota: QuotaRepository,
+    private readonly ledger: LedgerRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -27,6 +27,11 @@ export class QuotaService {
 
   get globalQuotaBytes(): number {
     return this.config.limits.globalQuotaBytes;
+  }
+
+  /** What the ledger checks a reservation or a completion against. */
+  get limits(): Limits {
+    return { user: this.userLimits, globalQuotaBytes: this.globalQuotaBytes };
   }
 
   get maxFileSizeBytes(): number {
@@ -60,7 +65,7 @@ export class QuotaService {
   }
 
   async usage(userId: string): Promise<Usage> {
-    const counters = await this.quota.usage(userId);
+    const counters = await this.ledger.usage(userId);
     // The guard has just seen this user; a concurrent account deletion is the only way here.
     if (!counters) throw new DomainError('NOT_FOUND', 'No such user');
     return {

@@ -1,0 +1,22 @@
+import { Body, Controller, Delete, HttpCode } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { CredentialsRequest } from '../auth/auth.dto';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
+import { AccountDeletionService } from './account-deletion.service';
+
+@ApiTags('accounts')
+@Controller('api/user')
+export class AccountDeletionController {
+  constructor(private readonly deletion: AccountDeletionService) {}
+
+  @Delete()
+  @HttpCode(204)
+  @RateLimit('account')
+  @ApiOperation({ summary: 'Delete the account, its files, stored objects and tokens (no bearer: e-mail and password)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiUnauthorizedResponse({ description: 'Wrong e-mail or password' })
+  @ApiServiceUnavailableResponse({ description: 'Storage is unavailable; nothing was deleted for good, try again' })
+  async deleteAccount(@Body() body: CredentialsRequest): Promise<void> {
+    await this.deletion.deleteAccount(body.email, body.password);
+  }
+}
