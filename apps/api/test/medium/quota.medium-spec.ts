@@ -187,6 +187,32 @@ describeWithPostgres('quota accounting on real PostgreSQL', () => {
     expect(await counters(owner)).toEqual({ used: 0, reserved: 10, files: 1 });
   });
 
+  it('refuses, through the CHECK constraints, a release of more than a user or the service holds, and changes nothing', async () => {
+    const userId = await newUser();
+    const file = pending(userId, 100);
+    await files.createPending(file, limits());
+    const before = await globalCounters();
+    const overRelease = (release: { reservedBytes: number; usedBytes: number; files: number }) =>
+      ledger.settle(userId, async () => ({ value: true, release }));
+
+    await expect(overRelease({ reservedBytes: 101, usedBytes: 0, files: 0 })).rejects.toThrow(/users_reserved_bytes_non_negative/);
+    await expect(overRelease({ reservedBytes: 0, usedBytes: 1, files: 0 })).rejects.toThrow(/users_used_bytes_non_negative/);
+    await expect(overRelease({ reservedBytes: 0, usedBytes: 0, files: 2 })).rejects.toThrow(/users_file_count_non_negative/);
+    await expect(db.prisma.storageUsage.update({ where: { id: 1 }, data: { usedBytes: -1n } })).rejects.toThrow(/storage_usage_used_bytes_non_negative/);
+
+    expect(await counters(userId)).toEqual({ used: 0, reserved: 100, files: 1 });
+    expect(await globalCounters()).toEqual(before);
+    expect(await ledger.settle(userId, async () => ({ value: 'released', release: { reservedBytes: 100, usedBytes: 0, files: 1 } }))).toBe('released');
+    expect(await counters(userId)).toEqual({ used: 0, reserved: 0, files: 0 });
+    expect(await globalCounters()).toEqual({ used: before.used, reserved: before.reserved - 100 });
+  });
+
+  it('runs nothing for a user that does not exist', async () => {
+    const change = jest.fn();
+    expect(await ledger.settle(randomUUID(), change)).toBeUndefined();
+    expect(change).not.toHaveBeenCalled();
+  });
+
   it('lets an account deletion race with file changes without deadlocks or drift in the totals', async () => {
     const userId = await newUser();
     const ids: string[] = [];
