@@ -1,5 +1,5 @@
 import { formatDecrypted } from './decrypt';
-import { formatFileList } from './files-list';
+import { formatFileList, withPlaintextSizes } from './files-list';
 import { formatFileDetails } from './files-show';
 import { formatShare } from './share';
 import { formatUsage } from './usage';
@@ -8,17 +8,23 @@ const ID = '8c1f0d2e-2c77-4a43-9d57-0d9d1b0f8a3e';
 
 describe('human output', () => {
   it('lists files as a table with short ids', () => {
-    const text = formatFileList([
-      { file_id: ID, file_name: 'notes.txt', encrypted_size_bytes: 2080, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-02T03:04:05Z' },
-    ]);
-    expect(text).toBe(['ID        NAME          SIZE  STATUS    MODE   CREATED', '8c1f0d2e  notes.txt  2.0 KiB  uploaded  vault  2026-01-02 03:04 UTC'].join('\n'));
+    const text = formatFileList(
+      withPlaintextSizes([{ file_id: ID, file_name: 'notes.txt', encrypted_size_bytes: 2080, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-02T03:04:05Z' }]),
+    );
+    expect(text).toBe(['ID        NAME        SIZE   STORED  STATUS    MODE   CREATED', '8c1f0d2e  notes.txt  2 KiB  2.0 KiB  uploaded  vault  2026-01-02 03:04 UTC'].join('\n'));
+  });
+
+  it('lists the plaintext size beside the stored one', () => {
+    const [listed] = withPlaintextSizes([{ file_id: ID, file_name: 'a', encrypted_size_bytes: 3 * 65_536 + 5 + 4 * 32, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-02T03:04:05Z' }]);
+    expect(listed.plaintext_size_bytes).toBe(3 * 65_536 + 5);
+    expect(formatFileList([listed]).split('\n')[1]).toMatch(/^8c1f0d2e  a +192 KiB  192 KiB  uploaded/);
   });
 
   it('lists a pending upload (no mode, no stored size yet) without failing', () => {
-    const text = formatFileList([
-      { file_id: ID, file_name: 'big.iso', encrypted_size_bytes: 0, status: 'pending', key_management_mode: null, created_at: '2026-01-02T03:04:05Z' },
-    ]);
-    expect(text.split('\n')[1]).toMatch(/^8c1f0d2e  big\.iso .* pending +- +2026-01-02 03:04 UTC$/);
+    const text = formatFileList(
+      withPlaintextSizes([{ file_id: ID, file_name: 'big.iso', encrypted_size_bytes: 0, status: 'pending', key_management_mode: null, created_at: '2026-01-02T03:04:05Z' }]),
+    );
+    expect(text.split('\n')[1]).toBe('8c1f0d2e  big.iso     -       -  pending  -     2026-01-02 03:04 UTC');
   });
 
   it('says when there are no files', () => {
