@@ -1,21 +1,24 @@
-export { blobSize } from './blob-format';
-export { encrypt, FileChangedError, prestartEncryptWorker, type BlockSource, type EncryptedBlob, type EncryptOptions, type EncryptResult, type EncryptSource, type FileSource } from './encrypt';
-export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './decrypt';
-export { DecryptionError } from './decryption-error';
-export type { ResultStream } from './result-stream';
-export { keyCommitment } from './commitment';
-export { randomDek } from './keys';
-export { aesGcmImplementation } from './native-gcm';
+// The public surface of @coffer/crypto, listed in libs/crypto/README.md.
+export { blobSize } from './format/blob';
+export { aesGcmImplementation } from './format/native-gcm';
+export { keyCommitment } from './format/commitment';
+export { DecryptionError } from './format/decryption-error';
+export { randomDek } from './format/keys';
 export {
+  DEFAULT_KDF_BOUNDS,
   DEFAULT_KDF_PARAMS,
   deriveKeyFromPassphrase,
   MIN_PASSPHRASE_LENGTH,
   newSalt,
   parseKdfParams,
+  type KdfBounds,
+  type KdfOptions,
   type KdfParams,
-} from './kdf';
-export { Vault, type VaultEntry } from './vault';
-// Client state files (the CLI's credentials and settings live beside the vault).
-export { LockTimeoutError, withFileLock, type FileLockOptions } from './file-lock';
-export { ensurePrivateDir, writeFileAtomic } from './private-files';
-export { VaultError, type VaultErrorCode } from './vault-error';
+} from './format/kdf';
+export { encrypt, prestartEncryptWorker, type EncryptedBlob, type EncryptOptions, type EncryptResult } from './stream/encrypt';
+export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './stream/decrypt';
+export { pipeTo, type ChunkSink } from './stream/pipeline';
+export type { ResultStream } from './stream/result-stream';
+export { FileChangedError, type BlockSource, type EncryptSource, type FileSource } from './stream/sources';
+export { Vault, type VaultEntry, type VaultKdfOptions } from './vault/vault';
+export { VaultError, type VaultErrorCode } from './vault/vault-error';

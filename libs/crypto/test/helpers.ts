@@ -1,5 +1,6 @@
 import { createCipheriv } from 'node:crypto';
 import { decrypt, encrypt, type DecryptOptions, type EncryptOptions } from '@coffer/crypto';
+import { encryptWith } from '../src/stream/encrypt';
 
 export const CHUNK = 65_536;
 export const FRAME = CHUNK + 32;
@@ -22,8 +23,10 @@ export function patterned(size: number): Buffer {
   return data;
 }
 
-export async function encryptToBuffer(plaintext: Uint8Array, key: Uint8Array, options: EncryptOptions = {}, sourceChunk = CHUNK) {
-  const blob = encrypt(chunked(plaintext, sourceChunk), key, options);
+/** `onWorker` forces the hashing thread; by default `encrypt` chooses (inline at these sizes). */
+export async function encryptToBuffer(plaintext: Uint8Array, key: Uint8Array, options: EncryptOptions = {}, sourceChunk = CHUNK, onWorker?: boolean) {
+  const source = chunked(plaintext, sourceChunk);
+  const blob = onWorker === undefined ? encrypt(source, key, options) : encryptWith(source, key, options, onWorker);
   const bytes = await collect(blob);
   return { bytes, noncePrefix: blob.noncePrefix, commitment: blob.commitment, result: await blob.result };
 }

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { blobSize, decrypt, encrypt, randomDek } from '@coffer/crypto';
+import { decryptWith } from '../src/stream/decrypt';
+import { encryptWith } from '../src/stream/encrypt';
 import { CHUNK, chunked, collect, encryptToBuffer } from './helpers';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -39,19 +41,19 @@ describe('encrypt and decrypt', () => {
   it('hashes on a worker thread with the same results', async () => {
     const plaintext = randomBytes(5 * 256 * 1024 + 17);
     const inline = await encryptToBuffer(plaintext, key, {}, 100_000);
-    const onWorker = await encryptToBuffer(plaintext, key, { hashInWorker: true, noncePrefix: inline.noncePrefix }, 100_000);
+    const onWorker = await encryptToBuffer(plaintext, key, { noncePrefix: inline.noncePrefix }, 100_000, true);
     expect(onWorker.bytes.equals(inline.bytes)).toBe(true);
     expect(onWorker.result).toEqual({ sha256: sha256(plaintext), plaintextSize: plaintext.length });
 
-    const stream = decrypt(chunked(onWorker.bytes, 100_000), key, { hashInWorker: true, sha256: sha256(plaintext) });
+    const stream = decryptWith(chunked(onWorker.bytes, 100_000), key, { sha256: sha256(plaintext) }, true);
     expect((await collect(stream)).equals(plaintext)).toBe(true);
     expect(await stream.result).toEqual({ sha256: sha256(plaintext), plaintextSize: plaintext.length, legacy: false });
   });
 
-  it('emits output chunks of at most four frames, and one frame per plaintext chunk', async () => {
+  it('emits output chunks of at most sixteen frames, and one frame per plaintext chunk', async () => {
     const sizes: number[] = [];
-    for await (const piece of encrypt(chunked(randomBytes(9 * CHUNK), CHUNK), key)) sizes.push(piece.length);
-    expect(sizes).toEqual([4 * (CHUNK + 32), 4 * (CHUNK + 32), CHUNK + 32]);
+    for await (const piece of encrypt(chunked(randomBytes(33 * CHUNK), CHUNK), key)) sizes.push(piece.length);
+    expect(sizes).toEqual([16 * (CHUNK + 32), 16 * (CHUNK + 32), CHUNK + 32]);
   });
 
   it('knows the nonce prefix and key commitment before reading anything', () => {
@@ -93,9 +95,9 @@ describe('encrypt and decrypt', () => {
         closed = true;
       }
     }
-    const blob = encrypt(endless(), key, { hashInWorker: true });
+    const blob = encryptWith(endless(), key, {}, true);
     for await (const piece of blob) {
-      expect(piece.length).toBe(4 * (CHUNK + 32));
+      expect(piece.length).toBe(16 * (CHUNK + 32));
       break;
     }
     expect(closed).toBe(true);

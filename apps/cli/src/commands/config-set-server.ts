@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { readConfig, writeConfig } from '../lib/config-store';
+import { ensurePrivateDir } from '../lib/private-files';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { normalizeServerUrl } from '../lib/server-url';
-import { ensurePrivateDir } from '@coffer/crypto';
 
 export function configSetServerCommand(runtime: Runtime): Command {
   return new Command('set-server')

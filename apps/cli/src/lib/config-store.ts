@@ -1,5 +1,5 @@
 import { CliError } from './errors';
-import { writeFileAtomic } from '@coffer/crypto';
+import { writeFileAtomic } from './private-files';
 import { readJsonFile } from './state-files';
 
 /** `config.json` in COFFER_HOME. */

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { aesGcmImplementation, decrypt, DecryptionError, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { aesGcmImplementation, decrypt, DecryptionError, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
 import type { Context } from './context';
@@ -37,7 +37,6 @@ export interface DecryptOutcome {
   legacy: boolean;
 }
 
-const WORKER_HASH_THRESHOLD = 8 * 1024 * 1024;
 const WRITE_BUFFER = 1024 * 1024;
 const FLUSH_EVERY = 64 * 1024 * 1024;
 
@@ -87,7 +86,7 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
     const plaintext = decrypt(counted, dek, {
       commitment,
       sha256: expectedHash,
-      hashInWorker: meta.encrypted_size_bytes > WORKER_HASH_THRESHOLD,
+      expectedSize: meta.encrypted_size_bytes,
     });
     await writePlaintext(plaintext, temp);
     const result = await plaintext.result;
@@ -243,19 +242,22 @@ async function writePlaintext(plaintext: DecryptedStream, path: string): Promise
   let flushing: Promise<unknown> = Promise.resolve();
   try {
     let batch: Uint8Array[] = [];
+    let batchDone: (() => void)[] = [];
     let batchBytes = 0;
     let position = 0;
     let unflushed = 0;
     const flushBatch = async () => {
       await writing;
       const buffers = batch;
+      const done = batchDone;
       const at = position;
       // Written chunks go back to the decryptor, which reuses their memory.
-      writing = writeAll(handle, buffers, at).then(() => buffers.forEach((buffer) => plaintext.recycle(buffer)));
+      writing = writeAll(handle, buffers, at).then(() => done.forEach((giveBack) => giveBack()));
       writing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
       position += batchBytes;
       unflushed += batchBytes;
       batch = [];
+      batchDone = [];
       batchBytes = 0;
       if (unflushed >= FLUSH_EVERY) {
         unflushed = 0;
@@ -265,11 +267,14 @@ async function writePlaintext(plaintext: DecryptedStream, path: string): Promise
         flushing.catch(() => undefined);
       }
     };
-    for await (const chunk of plaintext) {
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= WRITE_BUFFER) await flushBatch();
-    }
+    await pipeTo(plaintext, {
+      async write(chunk, done) {
+        batch.push(chunk);
+        batchDone.push(done);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BUFFER) await flushBatch();
+      },
+    });
     if (batchBytes > 0) await flushBatch();
     await writing;
     await flushing;

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { pipeTo } from '@coffer/crypto';
 
 export interface PutOptions {
   headers: Record<string, string>;
@@ -7,8 +8,6 @@ export interface PutOptions {
   body: AsyncIterable<Uint8Array>;
   /** Called with the size of every chunk handed to the socket. */
   onBytes?: (bytes: number) => void;
-  /** Called with every chunk once the socket has taken it, so its memory can be reused. */
-  release?: (chunk: Uint8Array) => void;
   /** Aborting it destroys the request at once. */
   signal?: AbortSignal;
 }
@@ -59,12 +58,15 @@ export function putStream(url: string, options: PutOptions): Promise<SmallRespon
  * waiting for 'drain' whenever the socket's buffer is full, then ends it. No stream adapter in
  * between: a chunk costs one write call and one check.
  */
-async function pump(request: http.ClientRequest, { body, onBytes, release }: PutOptions): Promise<void> {
-  for await (const chunk of body) {
-    const written = request.write(chunk, release && ((error) => error || release(chunk)));
-    if (!written) await drained(request);
-    onBytes?.(chunk.length);
-  }
+async function pump(request: http.ClientRequest, { body, onBytes }: PutOptions): Promise<void> {
+  // An encryptor's chunk goes back to it once the socket has written it: its memory is reused.
+  await pipeTo(body, {
+    async write(chunk, done) {
+      const written = request.write(chunk, (error) => error || done());
+      if (!written) await drained(request);
+      onBytes?.(chunk.length);
+    },
+  });
   await new Promise<void>((resolve, reject) => {
     request.once('error', reject);
     request.end(() => {

@@ -30,11 +30,6 @@ export interface UploadResult {
   plaintext_sha256: string;
 }
 
-/**
- * Above this size a worker thread reads and hashes the file while the main thread encrypts it and
- * sends the ciphertext.
- */
-const WORKER_THRESHOLD = 8 * 1024 * 1024;
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
 
 /**
@@ -52,9 +47,9 @@ export async function uploadFile(
   const fileName = validateUploadName(name ?? basename(path));
   const what = `upload of ${path}`;
   const size = await regularFileSize(path, what);
-  const onWorker = size > WORKER_THRESHOLD;
-  // Its start-up then overlaps the presign (and a passphrase's key derivation).
-  if (onWorker) prestartEncryptWorker();
+  // A large file is read and hashed on a worker thread: its start-up overlaps the presign (and a
+  // passphrase's key derivation).
+  prestartEncryptWorker(size);
 
   let dek: Buffer;
   let passphraseSalt = '';
@@ -78,8 +73,8 @@ export async function uploadFile(
     await discardPending(ctx, api, fileId);
     throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
   }
-  // Exactly the size declared at presign is read; each ciphertext chunk is given back once written.
-  const blob = encrypt({ fd: input.fd, size }, dek, { encryptInWorker: onWorker });
+  // Exactly the size declared at presign is read.
+  const blob = encrypt({ fd: input.fd, size }, dek);
   const abort = new AbortController();
   // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
   const keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault, fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
@@ -88,7 +83,7 @@ export async function uploadFile(
     const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
     let putError: unknown;
     try {
-      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, (chunk) => blob.recycle(chunk), abort.signal);
+      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, abort.signal);
     } catch (error) {
       // The blob would disagree with the size declared at presign.
       putError = error instanceof FileChangedError ? new CliError(`${path} changed while it was read (${error.bytesRead} of ${size} bytes)`, 'Upload it again once it no longer changes.') : error;
@@ -171,7 +166,6 @@ async function putBlob(
   body: AsyncIterable<Uint8Array>,
   onBytes: (n: number) => void,
   what: string,
-  release: (chunk: Uint8Array) => void,
   signal: AbortSignal,
 ): Promise<void> {
   if (resource.method && resource.method.toUpperCase() !== 'PUT') {
@@ -184,7 +178,6 @@ async function putBlob(
       contentLength,
       body,
       onBytes,
-      release,
       signal,
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
-import { CHUNK_SIZE, HEADER_SIZE, NONCE_SIZE, TAG_SIZE } from './blob-format';
+import { CHUNK_SIZE, HEADER_SIZE, NONCE_SIZE, TAG_SIZE } from './blob';
 import { nativeGcm } from './native-gcm';
 
 /** AES-256-GCM without associated data; the result is ciphertext followed by the 16-byte tag. */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { NONCE_PREFIX_SIZE } from './blob-format';
+import { NONCE_PREFIX_SIZE } from './blob';
 import { assertKeySize } from './keys';
 
 const COMMITMENT_LABEL = Buffer.from('coffer/v1/commit', 'utf8');

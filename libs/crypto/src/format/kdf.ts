@@ -16,12 +16,29 @@ export const MIN_PASSPHRASE_LENGTH = 12;
 
 const SALT_SIZE = 16;
 
-/** Sane bounds, so parameters read from metadata cannot make a client grind (FORMAT.md, "Keys"). */
-const BOUNDS = {
-  m: { min: 19_456, max: 1_048_576, unit: ' KiB' },
-  t: { min: 1, max: 10, unit: '' },
-  p: { min: 1, max: 8, unit: '' },
-} as const;
+/** Inclusive limits of each Argon2id parameter a client accepts. */
+export interface KdfBounds {
+  readonly m: { readonly min: number; readonly max: number };
+  readonly t: { readonly min: number; readonly max: number };
+  readonly p: { readonly min: number; readonly max: number };
+}
+
+/**
+ * Sane bounds, so parameters read from metadata cannot make a client grind, nor accept a key
+ * cheaper to guess than the floor (docs/FORMAT.md, "Key derivation").
+ */
+export const DEFAULT_KDF_BOUNDS: KdfBounds = Object.freeze({
+  m: Object.freeze({ min: 19_456, max: 1_048_576 }),
+  t: Object.freeze({ min: 1, max: 10 }),
+  p: Object.freeze({ min: 1, max: 8 }),
+});
+
+/** Options of a key derivation; `bounds` lets tests use parameters below the production floor. */
+export interface KdfOptions {
+  /** Skip the passphrase length policy (files made elsewhere must still open). */
+  forDecryption?: boolean;
+  bounds?: KdfBounds;
+}
 
 /** A fresh random 16-byte salt for passphrase mode. */
 export function newSalt(): Buffer {
@@ -32,7 +49,7 @@ export function newSalt(): Buffer {
  * Validates KDF parameters from any source (e.g. `kdf_params` of the API) and returns them typed;
  * throws a RangeError naming the offending field, before any hashing.
  */
-export function parseKdfParams(value: unknown): KdfParams {
+export function parseKdfParams(value: unknown, bounds: KdfBounds = DEFAULT_KDF_BOUNDS): KdfParams {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RangeError('KDF parameters must be an object like {"alg":"argon2id","m":65536,"t":3,"p":1}');
   }
@@ -40,7 +57,7 @@ export function parseKdfParams(value: unknown): KdfParams {
   if (alg !== 'argon2id') throw new RangeError(`unsupported KDF algorithm ${JSON.stringify(alg)}; only argon2id is accepted`);
   const unknownKeys = Object.keys(unknown);
   if (unknownKeys.length > 0) throw new RangeError(`unknown KDF parameter(s): ${unknownKeys.join(', ')}`);
-  return { alg, m: inBounds('m', m), t: inBounds('t', t), p: inBounds('p', p) };
+  return { alg, m: inBounds(bounds, 'm', m), t: inBounds(bounds, 't', t), p: inBounds(bounds, 'p', p) };
 }
 
 /** DEK of passphrase mode: Argon2id(passphrase as UTF-8, salt), 32 bytes. */
@@ -48,19 +65,19 @@ export async function deriveKeyFromPassphrase(
   passphrase: string,
   salt: Uint8Array,
   params: KdfParams = DEFAULT_KDF_PARAMS,
-  { forDecryption = false }: { forDecryption?: boolean } = {},
+  { forDecryption = false, bounds }: KdfOptions = {},
 ): Promise<Buffer> {
   // The length policy guards new files; files written elsewhere (Hashdrop's client has no
   // minimum) must still open with the passphrase they were made with.
   if (!forDecryption && [...passphrase].length < MIN_PASSPHRASE_LENGTH) {
     throw new RangeError(`the passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long`);
   }
-  return argon2idKey(passphrase, salt, params);
+  return argon2idKey(passphrase, salt, params, bounds);
 }
 
 /** Argon2id without the passphrase policy, for secrets that predate it (existing vault passwords). */
-export async function argon2idKey(secret: string, salt: Uint8Array, params: KdfParams): Promise<Buffer> {
-  const { m, t, p } = parseKdfParams(params);
+export async function argon2idKey(secret: string, salt: Uint8Array, params: KdfParams, bounds?: KdfBounds): Promise<Buffer> {
+  const { m, t, p } = parseKdfParams(params, bounds);
   return hash(Buffer.from(secret, 'utf8'), {
     type: argon2id,
     raw: true,
@@ -72,8 +89,9 @@ export async function argon2idKey(secret: string, salt: Uint8Array, params: KdfP
   });
 }
 
-function inBounds(name: keyof typeof BOUNDS, value: unknown): number {
-  const { min, max, unit } = BOUNDS[name];
+function inBounds(bounds: KdfBounds, name: keyof KdfBounds, value: unknown): number {
+  const { min, max } = bounds[name];
+  const unit = name === 'm' ? ' KiB' : '';
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`KDF parameter ${name}=${JSON.stringify(value)} is outside ${min}..${max}${unit}`);
   }

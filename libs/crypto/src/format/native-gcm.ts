@@ -12,8 +12,8 @@ export interface NativeGcm {
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
 }
 
-/** Where node-gyp puts the binding; the same from `src/` (jest) and `dist/`. */
-export const NATIVE_GCM_PATH = join(__dirname, '..', 'build', 'Release', 'coffer_gcm.node');
+/** Where node-gyp puts the binding; the same from `src/format/` (jest) and `dist/format/`. */
+export const NATIVE_GCM_PATH = join(__dirname, '..', '..', 'build', 'Release', 'coffer_gcm.node');
 
 /** Set `COFFER_NATIVE_CRYPTO=0` to use Node's crypto even when the binding is built. */
 const DISABLE_VARIABLE = 'COFFER_NATIVE_CRYPTO';

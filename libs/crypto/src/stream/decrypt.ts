@@ -1,4 +1,4 @@
-import { frameOpener, type FrameOpener } from './aes-gcm';
+import { frameOpener, type FrameOpener } from '../format/aes-gcm';
 import {
   CHUNK_SIZE,
   HEADER_SIZE,
@@ -8,13 +8,15 @@ import {
   NONCE_SIZE,
   isStrictFirstNonce,
   readStrictNonce,
-} from './blob-format';
+} from '../format/blob';
 import { ByteReader } from './byte-reader';
-import { verifyKeyCommitment } from './commitment';
-import { DecryptionError } from './decryption-error';
-import { toAesKey } from './keys';
+import { verifyKeyCommitment } from '../format/commitment';
+import { DecryptionError } from '../format/decryption-error';
+import { toAesKey } from '../format/keys';
+import { hashesOnWorker } from './hash-ring';
+import { reuseChunks } from './pipeline';
+import { plaintextHash } from './plaintext-hash';
 import { resultStream, type ResultStream } from './result-stream';
-import { createSha256 } from './sha256';
 
 export interface DecryptOptions {
   /**
@@ -24,8 +26,11 @@ export interface DecryptOptions {
   commitment?: string;
   /** Expected plaintext SHA-256 (hex), checked before the plaintext of the final frame is released. */
   sha256?: string;
-  /** Hash on a worker thread, so SHA-256 overlaps AES-GCM on a second core. Worth it above a few MiB. */
-  hashInWorker?: boolean;
+  /**
+   * The blob's size, when known ahead (e.g. its Content-Length): large blobs are hashed on a
+   * worker thread while this thread decrypts.
+   */
+  expectedSize?: number;
 }
 
 export interface DecryptResult {
@@ -39,23 +44,22 @@ export interface DecryptResult {
   legacy: boolean;
 }
 
-export interface DecryptedStream extends ResultStream<DecryptResult> {
-  /**
-   * Hands back a plaintext chunk the consumer is done with (e.g. once it is written to disk), so
-   * its memory is reused for later chunks instead of fresh memory. Optional; each chunk at most
-   * once, and never one that something still reads. Anything else is ignored.
-   */
-  recycle(chunk: Uint8Array): void;
-}
+export type DecryptedStream = ResultStream<DecryptResult>;
 
 /**
  * Decrypts a blob, yielding each frame's plaintext only after that frame verified. Any failure is
  * one sticky `DecryptionError`; plaintext already yielded must then be discarded by the caller.
  */
 export function decrypt(src: AsyncIterable<Uint8Array>, key: Uint8Array, options: DecryptOptions = {}): DecryptedStream {
+  return decryptWith(src, key, options, hashesOnWorker(options.expectedSize));
+}
+
+/** `decrypt` with the choice of thread made by the caller (tests cover both at every size). */
+export function decryptWith(src: AsyncIterable<Uint8Array>, key: Uint8Array, options: DecryptOptions, onWorker: boolean): DecryptedStream {
   const opener = frameOpener(key, toAesKey(key));
-  const stream = resultStream<DecryptResult>((settle) => openFrames(src, key, opener, options, settle));
-  return Object.assign(stream, { recycle: (chunk: Uint8Array) => opener.recycle(chunk) });
+  const stream = resultStream<DecryptResult>((settle) => openFrames(src, key, opener, options, onWorker, settle));
+  // Plaintext chunks written out (`pipeTo`) come back to the opener, which reuses their memory.
+  return reuseChunks(stream, (chunk) => opener.recycle(chunk));
 }
 
 async function* openFrames(
@@ -63,10 +67,11 @@ async function* openFrames(
   rawKey: Uint8Array,
   opener: FrameOpener,
   options: DecryptOptions,
+  onWorker: boolean,
   settle: (result: DecryptResult) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = new ByteReader(src);
-  const sha256 = createSha256(options.hashInWorker ?? false);
+  const sha256 = plaintextHash(onWorker);
   try {
     let header = await readHeader(reader);
     const prefix = header.subarray(0, NONCE_PREFIX_SIZE);

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { gcmOpen, gcmSeal } from './aes-gcm';
-import { NONCE_SIZE } from './blob-format';
+import { gcmOpen, gcmSeal } from '../format/aes-gcm';
+import { NONCE_SIZE } from '../format/blob';
 import { VaultError } from './vault-error';
 
 /**

@@ -1,5 +1,5 @@
-import { DEFAULT_KDF_PARAMS, newSalt, parseKdfParams, type KdfParams } from './kdf';
-import { KEY_SIZE } from './keys';
+import { DEFAULT_KDF_PARAMS, newSalt, parseKdfParams, type KdfBounds, type KdfParams } from '../format/kdf';
+import { KEY_SIZE } from '../format/keys';
 import { VaultError } from './vault-error';
 
 /** What `vault_meta.json` says: how to derive the vault key from the vault password. */
@@ -17,8 +17,8 @@ interface VaultMetaJson {
 /** Argon2 refuses shorter salts. */
 const MIN_SALT_SIZE = 8;
 
-export function newVaultMeta(): VaultMeta {
-  return { kdf: DEFAULT_KDF_PARAMS, salt: newSalt() };
+export function newVaultMeta(kdf: KdfParams = DEFAULT_KDF_PARAMS): VaultMeta {
+  return { kdf, salt: newSalt() };
 }
 
 export function serializeVaultMeta({ kdf, salt }: VaultMeta): string {
@@ -30,7 +30,7 @@ export function serializeVaultMeta({ kdf, salt }: VaultMeta): string {
   return JSON.stringify(json);
 }
 
-export function parseVaultMeta(text: string): VaultMeta {
+export function parseVaultMeta(text: string, bounds?: KdfBounds): VaultMeta {
   let json: Partial<VaultMetaJson>;
   try {
     json = JSON.parse(text) as Partial<VaultMetaJson>;
@@ -43,7 +43,7 @@ export function parseVaultMeta(text: string): VaultMeta {
   if (argon.key_len !== KEY_SIZE) throw corrupt(`key_len must be ${KEY_SIZE}`);
   let kdf: KdfParams;
   try {
-    kdf = parseKdfParams({ alg: 'argon2id', m: argon.memory, t: argon.time, p: argon.threads });
+    kdf = parseKdfParams({ alg: 'argon2id', m: argon.memory, t: argon.time, p: argon.threads }, bounds);
   } catch (error) {
     throw corrupt((error as Error).message);
   }

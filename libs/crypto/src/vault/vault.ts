@@ -2,8 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock';
-import { argon2idKey, deriveKeyFromPassphrase } from './kdf';
-import { assertKeySize, KEY_SIZE, toAesKey } from './keys';
+import { argon2idKey, deriveKeyFromPassphrase, type KdfBounds, type KdfParams } from '../format/kdf';
+import { assertKeySize, KEY_SIZE, toAesKey } from '../format/keys';
 import { ensurePrivateDir, writeFileAtomic } from './private-files';
 import { emptyVaultDocument, openVaultDocument, sealVaultDocument, type VaultDocument } from './vault-document';
 import { VaultError } from './vault-error';
@@ -13,6 +13,14 @@ const META_FILE = 'vault_meta.json';
 const DATA_FILE = 'vault.enc';
 const LOCK_FILE = 'vault.lock';
 
+/** Key derivation of a vault; tests pass cheap parameters with bounds that admit them. */
+export interface VaultKdfOptions {
+  /** Parameters of a new vault (default: DEFAULT_KDF_PARAMS). */
+  kdf?: KdfParams;
+  /** Limits the parameters must lie within (default: DEFAULT_KDF_BOUNDS). */
+  bounds?: KdfBounds;
+}
+
 export interface VaultEntry {
   dek: Buffer;
   /** Key commitment (base64) of the file's blob, when Coffer recorded one. */
@@ -20,7 +28,7 @@ export interface VaultEntry {
 }
 
 /**
- * The local key vault, in Hashdrop's layout (FORMAT.md, "Local vault"). The vault key is derived
+ * The local key vault, in Hashdrop's layout (docs/FORMAT.md, "Local vault"). The vault key is derived
  * once, when the vault is created or opened. Every read decrypts the current `vault.enc`, so
  * entries added by other processes are seen; every change is a read-modify-write under an
  * exclusive lock, written atomically, so concurrent writers never lose an entry.
@@ -32,9 +40,9 @@ export class Vault {
   ) {}
 
   /** Creates an empty vault in `dir` (created with mode 0700 if needed); the password needs 12+ characters. */
-  static async create(dir: string, password: string): Promise<Vault> {
-    const meta = newVaultMeta();
-    const vault = new Vault(dir, toAesKey(await deriveKeyFromPassphrase(password, meta.salt, meta.kdf)));
+  static async create(dir: string, password: string, options: VaultKdfOptions = {}): Promise<Vault> {
+    const meta = newVaultMeta(options.kdf);
+    const vault = new Vault(dir, toAesKey(await deriveKeyFromPassphrase(password, meta.salt, meta.kdf, { bounds: options.bounds })));
     await ensurePrivateDir(dir);
     await withFileLock(join(dir, LOCK_FILE), async () => {
       for (const file of [META_FILE, DATA_FILE]) {
@@ -48,9 +56,9 @@ export class Vault {
   }
 
   /** Opens the vault in `dir`; a wrong password fails with code WRONG_PASSWORD. */
-  static async open(dir: string, password: string): Promise<Vault> {
-    const meta = parseVaultMeta((await readVaultFile(dir, META_FILE)).toString('utf8'));
-    const vault = new Vault(dir, toAesKey(await argon2idKey(password, meta.salt, meta.kdf)));
+  static async open(dir: string, password: string, options: Pick<VaultKdfOptions, 'bounds'> = {}): Promise<Vault> {
+    const meta = parseVaultMeta((await readVaultFile(dir, META_FILE)).toString('utf8'), options.bounds);
+    const vault = new Vault(dir, toAesKey(await argon2idKey(password, meta.salt, meta.kdf, options.bounds)));
     await vault.read();
     return vault;
   }

@@ -3,26 +3,31 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blobSize, encrypt, FileChangedError, prestartEncryptWorker, randomDek, type BlockSource } from '@coffer/crypto';
+import { blobSize, encrypt, FileChangedError, pipeTo, prestartEncryptWorker, randomDek, type BlockSource, type EncryptOptions } from '@coffer/crypto';
+import { encryptWith } from '../src/stream/encrypt';
 import { CHUNK, chunked, collect, encryptToBuffer } from './helpers';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const MIB = 1024 * 1024;
 
-describe('encrypt with encryptInWorker', () => {
+/** Hashing on the worker ring, whatever the size. */
+const onWorker = (src: Parameters<typeof encrypt>[0], key: Uint8Array, options: EncryptOptions = {}) => encryptWith(src, key, options, true);
+const inline = (src: Parameters<typeof encrypt>[0], key: Uint8Array, options: EncryptOptions = {}) => encryptWith(src, key, options, false);
+
+describe('encrypt with SHA-256 on the worker ring', () => {
   const key = randomDek();
 
   // Around the 1 MiB input slots (16 frames per output chunk), and the empty plaintext.
   const sizes = [0, 1, CHUNK, CHUNK + 1, MIB - 1, MIB, MIB + 1, 4 * MIB, 4 * MIB + CHUNK, 5 * MIB + 3];
   it.each(sizes.flatMap((size) => [7_777, MIB, 3 * MIB].map((sourceChunk) => ({ size, sourceChunk }))))(
-    'writes the same blob as the inline path for $size bytes in $sourceChunk-byte source chunks',
+    'writes the same blob as the inline hash for $size bytes in $sourceChunk-byte source chunks',
     async ({ size, sourceChunk }) => {
       const plaintext = randomBytes(size);
-      const inline = await encryptToBuffer(plaintext, key, {}, sourceChunk);
-      const onWorker = await encryptToBuffer(plaintext, key, { encryptInWorker: true, noncePrefix: inline.noncePrefix }, sourceChunk);
-      expect(onWorker.bytes.length).toBe(blobSize(size));
-      expect(onWorker.bytes.equals(inline.bytes)).toBe(true);
-      expect(onWorker.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
+      const reference = await encryptToBuffer(plaintext, key, {}, sourceChunk, false);
+      const ring = await encryptToBuffer(plaintext, key, { noncePrefix: reference.noncePrefix }, sourceChunk, true);
+      expect(ring.bytes.length).toBe(blobSize(size));
+      expect(ring.bytes.equals(reference.bytes)).toBe(true);
+      expect(ring.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
     },
   );
 
@@ -35,24 +40,44 @@ describe('encrypt with encryptInWorker', () => {
         yield reused.subarray(0, n);
       }
     }
-    const inline = await encryptToBuffer(plaintext, key);
-    const blob = encrypt(reusing(), key, { encryptInWorker: true, noncePrefix: inline.noncePrefix });
-    expect((await collect(blob)).equals(inline.bytes)).toBe(true);
+    const reference = await encryptToBuffer(plaintext, key);
+    const blob = onWorker(reusing(), key, { noncePrefix: reference.noncePrefix });
+    expect((await collect(blob)).equals(reference.bytes)).toBe(true);
   });
 
-  it('reuses recycled output chunks without changing the output', async () => {
+  it.each([['on the worker', onWorker], ['inline', inline]] as const)(
+    'reuses output chunks written out through pipeTo without changing the output (%s)',
+    async (_where, encryptOn) => {
+      const plaintext = randomBytes(6 * MIB + 9);
+      const reference = await encryptToBuffer(plaintext, key);
+      const blob = encryptOn(chunked(plaintext, MIB), key, { noncePrefix: reference.noncePrefix });
+      const copies: Buffer[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      await pipeTo(blob, {
+        write(piece, done) {
+          copies.push(Buffer.from(piece));
+          buffers.add(piece.buffer);
+          done();
+        },
+      });
+      expect(Buffer.concat(copies).equals(reference.bytes)).toBe(true);
+      expect(buffers.size).toBeLessThan(copies.length);
+    },
+  );
+
+  it('never reuses an output chunk the sink did not give back', async () => {
     const plaintext = randomBytes(6 * MIB + 9);
-    const inline = await encryptToBuffer(plaintext, key);
-    const blob = encrypt(chunked(plaintext, MIB), key, { encryptInWorker: true, noncePrefix: inline.noncePrefix });
-    const copies: Buffer[] = [];
-    const buffers = new Set<ArrayBufferLike>();
-    for await (const piece of blob) {
-      copies.push(Buffer.from(piece));
-      buffers.add(piece.buffer);
-      blob.recycle(piece);
-    }
-    expect(Buffer.concat(copies).equals(inline.bytes)).toBe(true);
-    expect(buffers.size).toBeLessThan(copies.length);
+    const reference = await encryptToBuffer(plaintext, key);
+    const kept: Uint8Array[] = [];
+    await pipeTo(onWorker(chunked(plaintext, MIB), key, { noncePrefix: reference.noncePrefix }), {
+      write(piece, done) {
+        kept.push(piece);
+        if (kept.length % 2 === 0) done();
+      },
+    });
+    // The odd chunks were kept without `done`: their memory must still hold their bytes.
+    const kept0 = kept[0]!;
+    expect(Buffer.from(kept0).equals(reference.bytes.subarray(0, kept0.length))).toBe(true);
   });
 
   /** Reads `data` into the memory it is given, at most `maxRead` bytes at a time. */
@@ -72,17 +97,17 @@ describe('encrypt with encryptInWorker', () => {
     'reads a block source of $size bytes straight into the ring ($maxRead-byte reads), on both paths',
     async ({ size, maxRead }) => {
       const plaintext = randomBytes(size);
-      const inline = await encryptToBuffer(plaintext, key);
-      for (const options of [{ encryptInWorker: true }, {}]) {
-        const blob = encrypt(blockSource(plaintext, maxRead), key, { ...options, noncePrefix: inline.noncePrefix });
-        expect((await collect(blob)).equals(inline.bytes)).toBe(true);
+      const reference = await encryptToBuffer(plaintext, key);
+      for (const encryptOn of [onWorker, inline]) {
+        const blob = encryptOn(blockSource(plaintext, maxRead), key, { noncePrefix: reference.noncePrefix });
+        expect((await collect(blob)).equals(reference.bytes)).toBe(true);
         expect(await blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
       }
     },
   );
 
   it('fails with a block source error', async () => {
-    const blob = encrypt(blockSource(randomBytes(6 * MIB), MIB, 3 * MIB), key, { encryptInWorker: true });
+    const blob = onWorker(blockSource(randomBytes(6 * MIB), MIB, 3 * MIB), key);
     await expect(collect(blob)).rejects.toThrow('read failed');
     await expect(blob.result).rejects.toThrow('read failed');
   });
@@ -110,13 +135,13 @@ describe('encrypt with encryptInWorker', () => {
       'is read into the same blob as from a stream, on both paths (%i bytes)',
       async (size) => {
         const plaintext = randomBytes(size);
-        const inline = await encryptToBuffer(plaintext, key);
-        for (const options of [{ encryptInWorker: true }, {}]) {
+        const reference = await encryptToBuffer(plaintext, key);
+        for (const encryptOn of [onWorker, inline]) {
           const blob = await withFile(plaintext, async (fd) => {
-            const blob = encrypt({ fd, size }, key, { ...options, noncePrefix: inline.noncePrefix });
+            const blob = encryptOn({ fd, size }, key, { noncePrefix: reference.noncePrefix });
             return { bytes: await collect(blob), result: await blob.result };
           });
-          expect(blob.bytes.equals(inline.bytes)).toBe(true);
+          expect(blob.bytes.equals(reference.bytes)).toBe(true);
           expect(blob.result).toEqual({ sha256: sha256(plaintext), plaintextSize: size });
         }
       },
@@ -124,14 +149,15 @@ describe('encrypt with encryptInWorker', () => {
 
     (process.platform === 'linux' ? it : it.skip)('takes the worker started ahead by prestartEncryptWorker', async () => {
       const threads = () => readdirSync('/proc/self/task').length;
-      const plaintext = randomBytes(3 * MIB + 1);
-      const inline = await encryptToBuffer(plaintext, key);
+      // Above the library's threshold (8 MiB), so `encrypt` hashes a file of this size on a worker.
+      const plaintext = randomBytes(9 * MIB + 1);
+      const reference = await encryptToBuffer(plaintext, key);
       const before = threads();
-      prestartEncryptWorker();
-      prestartEncryptWorker();
+      prestartEncryptWorker(plaintext.length);
+      prestartEncryptWorker(plaintext.length);
       expect(threads()).toBe(before + 1);
       const bytes = await withFile(plaintext, async (fd) => {
-        const blob = encrypt({ fd, size: plaintext.length }, key, { encryptInWorker: true, noncePrefix: inline.noncePrefix });
+        const blob = encrypt({ fd, size: plaintext.length }, key, { noncePrefix: reference.noncePrefix });
         const pieces: Buffer[] = [];
         for await (const piece of blob) {
           // No second thread: the blob runs on the one started ahead.
@@ -140,21 +166,38 @@ describe('encrypt with encryptInWorker', () => {
         }
         return Buffer.concat(pieces);
       });
-      expect(bytes.equals(inline.bytes)).toBe(true);
+      expect(bytes.equals(reference.bytes)).toBe(true);
       expect(threads()).toBe(before);
+    });
+
+    (process.platform === 'linux' ? it : it.skip)('hashes a small file on the calling thread, starting no worker', async () => {
+      const threads = () => readdirSync('/proc/self/task').length;
+      const plaintext = randomBytes(MIB + 1);
+      const before = threads();
+      prestartEncryptWorker(plaintext.length);
+      const bytes = await withFile(plaintext, async (fd) => {
+        const blob = encrypt({ fd, size: plaintext.length }, key);
+        const pieces: Buffer[] = [];
+        for await (const piece of blob) {
+          expect(threads()).toBe(before);
+          pieces.push(Buffer.from(piece));
+        }
+        return Buffer.concat(pieces);
+      });
+      expect(bytes.length).toBe(blobSize(plaintext.length));
     });
 
     it('reads only the size it was given from a file that grew', async () => {
       const plaintext = randomBytes(3 * MIB);
-      const inline = await encryptToBuffer(plaintext.subarray(0, 2 * MIB + 5), key);
-      const bytes = await withFile(plaintext, (fd) => collect(encrypt({ fd, size: 2 * MIB + 5 }, key, { encryptInWorker: true, noncePrefix: inline.noncePrefix })));
-      expect(bytes.equals(inline.bytes)).toBe(true);
+      const reference = await encryptToBuffer(plaintext.subarray(0, 2 * MIB + 5), key);
+      const bytes = await withFile(plaintext, (fd) => collect(onWorker({ fd, size: 2 * MIB + 5 }, key, { noncePrefix: reference.noncePrefix })));
+      expect(bytes.equals(reference.bytes)).toBe(true);
     });
 
-    it.each([{ encryptInWorker: true }, {}])('fails with FileChangedError when the file is shorter than its size (%o)', async (options) => {
+    it.each([['on the worker', onWorker], ['inline', inline]] as const)('fails with FileChangedError when the file is shorter than its size (%s)', async (_where, encryptOn) => {
       const plaintext = randomBytes(2 * MIB + 7);
       await withFile(plaintext, async (fd) => {
-        const blob = encrypt({ fd, size: 5 * MIB }, key, options);
+        const blob = encryptOn({ fd, size: 5 * MIB }, key);
         const error = await collect(blob).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(FileChangedError);
         expect(error).toMatchObject({ bytesRead: plaintext.length, expectedSize: 5 * MIB });
@@ -167,7 +210,7 @@ describe('encrypt with encryptInWorker', () => {
       await withFile(plaintext, async (fd) => {
         const threads = () => readdirSync('/proc/self/task').length;
         const before = threads();
-        const blob = encrypt({ fd, size: plaintext.length }, key, { encryptInWorker: true });
+        const blob = onWorker({ fd, size: plaintext.length }, key);
         let pieces = 0;
         for await (const _piece of blob) {
           if (pieces === 0) expect(threads()).toBe(before + 1);
@@ -186,7 +229,7 @@ describe('encrypt with encryptInWorker', () => {
       yield randomBytes(3 * MIB);
       throw new Error('read failed');
     }
-    const blob = encrypt(failing(), key, { encryptInWorker: true });
+    const blob = onWorker(failing(), key);
     await expect(collect(blob)).rejects.toThrow('read failed');
     await expect(blob.result).rejects.toThrow('read failed');
   });
@@ -195,7 +238,7 @@ describe('encrypt with encryptInWorker', () => {
     async function* endless() {
       for (;;) yield randomBytes(MIB);
     }
-    const blob = encrypt(endless(), key, { encryptInWorker: true });
+    const blob = onWorker(endless(), key);
     let pieces = 0;
     for await (const _piece of blob) if (++pieces === 3) break;
     await expect(blob.result).rejects.toThrow('closed before its end');
