@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, HttpCode } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { CredentialsRequest } from '../auth/auth.dto';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AccountDeletionService } from './account-deletion.service';
@@ -13,9 +14,8 @@ export class AccountDeletionController {
   @HttpCode(204)
   @RateLimit('account')
   @ApiOperation({ summary: 'Delete the account, its files, stored objects and tokens (no bearer: e-mail and password)' })
+  @ApiErrors('deleteAccount')
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiUnauthorizedResponse({ description: 'Wrong e-mail or password' })
-  @ApiServiceUnavailableResponse({ description: 'Storage is unavailable; nothing was deleted for good, try again' })
   async deleteAccount(@Body() body: CredentialsRequest): Promise<void> {
     await this.deletion.deleteAccount(body.email, body.password);
   }

@@ -1,17 +1,13 @@
 import { Body, Controller, HttpCode, Patch, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AccountService } from './account.service';
 import { CredentialsRequest, LoginResponse, RegisterRequest, RegisterResponse, ResendRequest, VerifyRequest } from './auth.dto';
@@ -29,10 +25,8 @@ export class AuthController {
   @HttpCode(201)
   @RateLimit('register')
   @ApiOperation({ summary: 'Create an account (or replace a pending registration) and e-mail a 6-digit code' })
-  @ApiCreatedResponse({ type: RegisterResponse })
-  @ApiBadRequestResponse({ description: 'Invalid e-mail, or a password shorter than 8 characters' })
-  @ApiConflictResponse({ description: 'A verified account has this e-mail' })
-  @ApiServiceUnavailableResponse({ description: 'The mail could not be sent; nothing was saved' })
+  @ApiErrors('register')
+  @ApiCreatedResponse({ type: RegisterResponse, description: 'Registered (pending until verified); the code is on its way' })
   async register(@Body() body: RegisterRequest): Promise<RegisterResponse> {
     return RegisterResponse.from(await this.registration.register(body.email, body.password));
   }
@@ -41,10 +35,8 @@ export class AuthController {
   @HttpCode(204)
   @RateLimit('verify')
   @ApiOperation({ summary: 'Verify the account with the e-mailed code' })
+  @ApiErrors('verify')
   @ApiNoContentResponse({ description: 'Verified' })
-  @ApiBadRequestResponse({ description: 'No live code (expired): request a new one' })
-  @ApiUnauthorizedResponse({ description: 'Wrong code, or no unverified account with this e-mail' })
-  @ApiTooManyRequestsResponse({ description: 'Too many wrong codes: the code is void' })
   async verify(@Body() body: VerifyRequest): Promise<void> {
     await this.registration.verify(body.email, body.otp);
   }
@@ -53,6 +45,7 @@ export class AuthController {
   @HttpCode(202)
   @RateLimit('resend')
   @ApiOperation({ summary: '[ext] Mail a new code (older ones become void); the answer is the same for every e-mail' })
+  @ApiErrors('resend')
   @ApiAcceptedResponse({ description: 'Accepted' })
   resend(@Body() body: ResendRequest): void {
     this.registration.resend(body.email);
@@ -62,8 +55,8 @@ export class AuthController {
   @HttpCode(200)
   @RateLimit('login')
   @ApiOperation({ summary: 'Start a session' })
-  @ApiOkResponse({ type: LoginResponse })
-  @ApiUnauthorizedResponse({ description: 'Unknown e-mail, unverified account or wrong password (one answer for all)' })
+  @ApiErrors('login')
+  @ApiOkResponse({ type: LoginResponse, description: 'An access and a refresh token' })
   async login(@Body() body: CredentialsRequest): Promise<LoginResponse> {
     const tokens = await this.accounts.login(body.email, body.password);
     return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken };

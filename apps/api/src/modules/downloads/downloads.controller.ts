@@ -1,12 +1,6 @@
 import { Controller, Get, Head, Header, Param, Redirect } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { FileMetaResponse } from './downloads.dto';
 import { DownloadsService } from './downloads.service';
@@ -21,10 +15,9 @@ export class DownloadsController {
   // Declared before the GET route on purpose: Express answers HEAD with the first matching GET
   // route unless a HEAD route comes first, and a HEAD must never count or hand out a URL.
   @Head('download/:userIdHash/:fileId')
-  @ApiOperation({ summary: 'Whether the link works today; counts nothing' })
+  @ApiOperation({ summary: '[ext] Whether the link works today; counts nothing (a HEAD answer has no body: the status says it)' })
+  @ApiErrors('checkLink')
   @ApiOkResponse({ description: 'A download would be allowed' })
-  @ApiNotFoundResponse({ description: 'No uploaded file with that id and owner hash' })
-  @ApiTooManyRequestsResponse({ description: "Today's download limit is used up" })
   checkLink(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string): Promise<void> {
     return this.downloads.checkLink(userIdHash, fileId);
   }
@@ -34,17 +27,20 @@ export class DownloadsController {
   @Header('Cache-Control', 'no-store')
   @Header('Referrer-Policy', 'no-referrer')
   @ApiOperation({ summary: 'Count one download and redirect to a short-lived signed URL of the ciphertext' })
-  @ApiResponse({ status: 303, description: 'Location: a signed GET of the blob' })
-  @ApiNotFoundResponse({ description: 'No uploaded file with that id and owner hash' })
-  @ApiTooManyRequestsResponse({ description: 'Daily download limit of the file reached (DOWNLOAD_LIMIT); Retry-After says until midnight UTC' })
+  @ApiErrors('download')
+  @ApiResponse({
+    status: 303,
+    description: 'One download counted; Location is a short-lived signed GET of the blob (following it yields 200 and the ciphertext)',
+    headers: { Location: { description: 'Signed URL of the blob', schema: { type: 'string', format: 'uri' } } },
+  })
   async download(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string): Promise<{ url: string }> {
     return { url: await this.downloads.downloadUrl(userIdHash, fileId) };
   }
 
   @Get('meta/:userIdHash/:fileId')
   @ApiOperation({ summary: '[ext] What a recipient needs to decrypt and verify; counts nothing' })
-  @ApiOkResponse({ type: FileMetaResponse })
-  @ApiNotFoundResponse({ description: 'No uploaded file with that id and owner hash' })
+  @ApiErrors('meta')
+  @ApiOkResponse({ type: FileMetaResponse, description: 'Salt, KDF parameters, key commitment, size and plaintext hash of the file' })
   meta(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string): Promise<FileMetaResponse> {
     return this.downloads.meta(userIdHash, fileId);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CliVersionResponse, ReadinessResponse } from './health.dto';
 import { HealthService } from './health.service';
@@ -11,14 +11,16 @@ export class HealthController {
 
   @Get('healthz')
   @Header('Content-Type', 'text/plain; charset=utf-8')
-  @ApiOkResponse({ description: 'The process is up.', schema: { type: 'string', example: 'OK' } })
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({ description: 'The process is up; the body is exactly OK (text/plain)', schema: { type: 'string', example: 'OK' } })
   liveness(): string {
     return 'OK';
   }
 
   @Get('readyz')
-  @ApiOkResponse({ type: ReadinessResponse })
-  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'The database or storage is down.' })
+  @ApiOperation({ summary: '[ext] Readiness: whether the database and storage answer' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'Both answer' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'The database or storage is down (the same body, naming it)' })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<ReadinessResponse> {
     const report = await this.health.readiness();
     res.status(report.database === 'ok' && report.storage === 'ok' ? 200 : 503);
@@ -27,7 +29,8 @@ export class HealthController {
 
   @Get('cli/version')
   @HttpCode(200)
-  @ApiOkResponse({ type: CliVersionResponse })
+  @ApiOperation({ summary: 'The client version this server is compatible with' })
+  @ApiOkResponse({ type: CliVersionResponse, description: 'The compatible version (COMPATIBLE_CLI_VERSION)' })
   cliVersion(): CliVersionResponse {
     return this.health.cliVersion();
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { QuotaService } from './quota.service';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
@@ -16,8 +17,8 @@ export class UsageController {
   @Get('usage')
   @RateLimit('files')
   @ApiOperation({ summary: "[ext] The caller's storage use and limits" })
-  @ApiOkResponse({ type: UsageResponse })
-  @ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or revoked access token' })
+  @ApiErrors('usage')
+  @ApiOkResponse({ type: UsageResponse, description: 'Use and limits' })
   async usage(@CurrentUser() user: AuthenticatedUser): Promise<UsageResponse> {
     return toUsageResponse(await this.quota.usage(user.id));
   }

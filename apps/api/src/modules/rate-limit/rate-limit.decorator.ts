@@ -1,5 +1,4 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { RATE_LIMIT_GROUP, RateLimitGroup } from './rate-limit.groups';
 import { RateLimitGuard } from './rate-limit.guard';
 
@@ -11,14 +10,13 @@ import { RateLimitGuard } from './rate-limit.guard';
  * put `@UseGuards(AccessTokenGuard)` on the controller class, or *below* `@RateLimit(...)` on the
  * same method (method decorators apply bottom-up, so the lower guard runs first). The guard
  * refuses to apply a user-keyed limit without a user rather than silently counting per address.
+ *
+ * The 429 it can answer (RATE_LIMITED) is documented with the route's other errors, from the
+ * route's code list in `@coffer/contract` (`@ApiErrors`).
  */
 export function RateLimit(group: RateLimitGroup): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(RATE_LIMIT_GROUP, group),
     UseGuards(RateLimitGuard),
-    ApiTooManyRequestsResponse({
-      description: `Rate limit "${group}" exceeded; retry after the number of seconds in Retry-After.`,
-      headers: { 'Retry-After': { description: 'Seconds until a retry can succeed', schema: { type: 'integer' } } },
-    }),
   );
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { RefreshTokenService } from './refresh-token.service';
 import { RefreshRequest, RefreshResponse, RevokeRequest } from './tokens.dto';
@@ -13,8 +14,8 @@ export class TokenController {
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'A new access token; with "rotate": true also a new refresh token replacing this one' })
-  @ApiOkResponse({ type: RefreshResponse })
-  @ApiUnauthorizedResponse({ description: 'Invalid, expired or revoked; reuse of a rotated-away token revokes its whole family' })
+  @ApiErrors('refresh')
+  @ApiOkResponse({ type: RefreshResponse, description: 'A new access token (and with rotate, a new refresh token)' })
   async refresh(@Body() body: RefreshRequest): Promise<RefreshResponse> {
     const result = await this.refreshTokens.refresh(body.refresh_token, body.rotate ?? false);
     return result.refreshToken ? { access_token: result.accessToken, refresh_token: result.refreshToken } : { access_token: result.accessToken };
@@ -23,8 +24,8 @@ export class TokenController {
   @Post('revoke')
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session the refresh token belongs to' })
+  @ApiErrors('revoke')
   @ApiNoContentResponse({ description: 'Revoked, or nothing matched' })
-  @ApiBadRequestResponse({ description: 'Malformed body' })
   async revoke(@Body() body: RevokeRequest): Promise<void> {
     await this.refreshTokens.revoke(body.refresh_token);
   }
