@@ -1,4 +1,4 @@
-// A stand-in for the Coffer API in client benchmarks: just enough of API.md for `coffer upload`
+// A stand-in for the Coffer API in client benchmarks: just enough of docs/API.md for `coffer upload`
 // and `coffer decrypt`, with the blob bytes going to (and coming from) bench/http-sink.js, so the
 // run measures the client and not the server or storage.
 'use strict';

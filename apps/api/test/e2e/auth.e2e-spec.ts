@@ -12,7 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-describe('accounts and sessions (API.md rows 5–11)', () => {
+describe('accounts and sessions (docs/API.md rows 5–11)', () => {
   let t: TestApp;
   const clock = new ManualClock(new Date());
   let n = 0;

@@ -16,7 +16,7 @@ export interface Presigned {
   upload_resource: UploadResource;
 }
 
-/** An error body of API.md: `{"error", "code"}`. */
+/** An error body of docs/API.md: `{"error", "code"}`. */
 export interface ErrorBody {
   error?: string;
   code?: string;

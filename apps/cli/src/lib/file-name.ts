@@ -3,7 +3,7 @@ import { UsageError } from './errors';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** The display name sent at presign: 1–255 characters without control characters (API.md). */
+/** The display name sent at presign: 1–255 characters without control characters (docs/API.md). */
 export function validateUploadName(name: string): string {
   const length = [...name].length;
   if (length < 1 || length > 255 || CONTROL.test(name)) {

@@ -33,7 +33,7 @@ export function parseShareLink(link: string): ShareLink {
   return { base, ownerHash, fileId, downloadUrl: `${base}/files/download/${ownerHash}/${fileId}` };
 }
 
-/** The link a file is shared by: `<server>/files/download/<s3 key>` (API.md). */
+/** The link a file is shared by: `<server>/files/download/<s3 key>` (docs/API.md). */
 export function buildShareLink(server: string, objectKey: string): string {
   return `${server.replace(/\/+$/, '')}/files/download/${objectKey}`;
 }
