@@ -108,7 +108,7 @@ async function main() {
       const { encrypt, randomDek } = require(join(C.ROOT, 'libs/crypto/dist/index.js'));
       const dek = randomDek();
       const blobPath = join(workDir, `${name}.coffer`);
-      const blob = encrypt(createReadStream(file, { highWaterMark: C.MIB }), dek, { encryptInWorker: true });
+      const blob = encrypt(createReadStream(file, { highWaterMark: C.MIB }), dek, { expectedSize: statSync(file).size });
       await pipeline(Readable.from(blob), createWriteStream(blobPath));
       const { sha256 } = await blob.result;
       const agePath = join(workDir, `${name}.age`);

@@ -33,7 +33,7 @@ async function main() {
     console.error(`encrypt ${mib} MiB`);
     const enc = await C.paired([
       { name: 'libs/crypto encrypt (as coffer upload: worker reads + SHA-256, AES here)', run: node('encrypt-worker', file) },
-      { name: 'libs/crypto encrypt (stream, AES inline, hash on worker)', run: node('encrypt-inline', file) },
+      { name: 'libs/crypto encrypt (stream read here, AES here, hash on worker)', run: node('encrypt-inline', file) },
       { name: 'age -r', run: () => C.timed('age', ['-r', recipient, '-o', '/dev/null', file]) },
       { name: 'raw AES-256-GCM 64 KiB (no hash)', note: 'node:crypto, one thread (libs/crypto now seals through its native binding)', run: node('raw-gcm', file) },
       { name: 'raw AES-256-GCM 64 KiB + SHA-256', note: 'one thread', run: node('raw-gcm-sha', file) },

@@ -1,12 +1,12 @@
 'use strict';
 // One crypto job per process, for bench/crypto-only.js: node crypto-task.js <mode> <input> [output]
 const { createCipheriv, createHash, randomBytes } = require('node:crypto');
-const { createReadStream, createWriteStream } = require('node:fs');
+const { createReadStream, createWriteStream, statSync } = require('node:fs');
 const { open } = require('node:fs/promises');
 const { join } = require('node:path');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
-const { decrypt, encrypt } = require(join(__dirname, '..', '..', 'libs/crypto/dist/index.js'));
+const { decrypt, encrypt, pipeTo } = require(join(__dirname, '..', '..', 'libs/crypto/dist/index.js'));
 
 const KEY = Buffer.alloc(32, 7);
 const [mode, input, output] = process.argv.slice(2);
@@ -29,21 +29,23 @@ async function* reuse(path) {
 
 async function main() {
   if (mode === 'make-blob') {
-    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { encryptInWorker: true });
+    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { expectedSize: statSync(input).size });
     await pipeline(Readable.from(blob), createWriteStream(output));
   } else if (mode === 'encrypt-worker') {
-    // As the CLI: the worker reads the file and hashes it, this thread encrypts.
+    // As the CLI: the worker reads the file and hashes it, this thread encrypts; chunks are given
+    // back as soon as they are "written".
     const handle = await open(input);
-    const blob = encrypt({ fd: handle.fd, size: (await handle.stat()).size }, KEY, { encryptInWorker: true });
-    for await (const chunk of blob) blob.recycle(chunk);
+    const blob = encrypt({ fd: handle.fd, size: (await handle.stat()).size }, KEY);
+    await pipeTo(blob, { write: (_chunk, done) => done() });
     await blob.result;
     await handle.close();
   } else if (mode === 'encrypt-inline') {
-    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { hashInWorker: true });
+    // A stream of known size: read here, hashed on the worker.
+    const blob = encrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { expectedSize: statSync(input).size });
     for await (const _ of blob);
     await blob.result;
   } else if (mode === 'decrypt') {
-    const stream = decrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { hashInWorker: true });
+    const stream = decrypt(createReadStream(input, { highWaterMark: MIB }), KEY, { expectedSize: statSync(input).size });
     for await (const _ of stream);
     await stream.result;
   } else if (mode === 'raw-gcm' || mode === 'raw-gcm-sha') {
