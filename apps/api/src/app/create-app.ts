@@ -43,12 +43,20 @@ function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void
   );
 }
 
+/**
+ * The OpenAPI document at /api/docs-json (browsable at /api/docs). Its error responses come from
+ * the per-route codes of @coffer/contract; a test checks it against docs/API.md.
+ */
 function mountApiDocs(app: NestExpressApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Coffer API')
-      .setDescription('End-to-end encrypted file vault; wire-compatible with the Hashdrop API.')
+      .setDescription(
+        'End-to-end encrypted file vault; wire-compatible with the Hashdrop API ([ext] marks extensions). ' +
+          'Every error is {"error": "<sentence>", "code": "<CODE>"}; each response lists the codes the route can answer ' +
+          '(any route can also answer 500 INTERNAL_ERROR). The contract in words: docs/API.md.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),
