@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
+COPY libs/contract/package.json libs/contract/
 COPY libs/crypto/package.json libs/crypto/
 COPY libs/storage/package.json libs/storage/
 COPY scripts ./scripts
@@ -23,6 +24,8 @@ RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/prisma ./prisma
+COPY --from=build --chown=node:node /app/libs/contract/package.json /app/libs/contract/
+COPY --from=build --chown=node:node /app/libs/contract/dist /app/libs/contract/dist
 COPY --from=build --chown=node:node /app/libs/crypto/package.json /app/libs/crypto/
 COPY --from=build --chown=node:node /app/libs/crypto/dist /app/libs/crypto/dist
 COPY --from=build --chown=node:node /app/libs/storage/package.json /app/libs/storage/
