@@ -29,11 +29,8 @@ describe('AccountDeletionRepository on PostgreSQL', () => {
 
   /** An account holding 1000 used and 24 reserved bytes in two files, put there by the real upload path. */
   async function accountWithFiles(): Promise<string> {
-    const account = await accounts.savePendingRegistration(
-      { email: `${randomUUID()}@example.com`, passwordHash: 'h', now: clock.now() },
-      { codeFor: (userId) => otp.record(userId, '111111'), deliver: async () => undefined },
-    );
-    const userId = account!.id;
+    const saved = await accounts.savePendingRegistration({ email: `${randomUUID()}@example.com`, passwordHash: 'h', now: clock.now() }, (id) => otp.record(id, '111111'));
+    const userId = saved!.account.id;
     const file = (size: number) => {
       const id = randomUUID();
       return { id, userId, fileName: 'f', mimeType: 'x/y', objectKey: `usrh-${userId.replace(/-/g, '')}/${id}`, declaredSize: size, uploadExpiresAt: clock.now(), now: clock.now() };

@@ -2,15 +2,14 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../src/config/app-config';
 import { ExclusiveJobRunner } from '../../src/database/exclusive-job';
 import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
-import { AccountRepository, CodeIssue } from '../../src/modules/auth/account.repository';
+import { AccountRepository, CodeFor } from '../../src/modules/auth/account.repository';
 import { OtpRepository } from '../../src/modules/otp/otp.repository';
 import { OtpService } from '../../src/modules/otp/otp.service';
 import { AccessTokenService } from '../../src/modules/tokens/access-token.service';
 import { RefreshTokenRepository } from '../../src/modules/tokens/refresh-token.repository';
 import { RefreshTokenService } from '../../src/modules/tokens/refresh-token.service';
 import { ManualClock } from '../../../../test/helpers/manual-clock';
-import { serverUrl } from '../../../../test/helpers/database';
-import { describeWithPostgres, useMediumDatabase } from '../../../../test/helpers/medium-database';
+import { useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   const db = useMediumDatabase();
@@ -32,95 +31,39 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
     otp = new OtpService(codes, clock, config);
   });
 
-  function issue(code: string, deliver: CodeIssue['deliver'] = async () => undefined): CodeIssue {
-    return { codeFor: (userId) => otp.record(userId, code), deliver };
+  function issue(code: string): CodeFor {
+    return (userId) => otp.record(userId, code);
+  }
+
+  /** Registers `address` and answers the account (the code issue behind it is committed). */
+  async function register(address: string, code: string, passwordHash = 'h') {
+    const saved = await accounts.savePendingRegistration({ email: address, passwordHash, now: clock.now() }, issue(code));
+    return saved?.account;
   }
 
   async function codesOf(userId: string) {
     return db.prisma.otpCode.findMany({ where: { userId } });
   }
 
-  // Only a server runs two transactions at once; the embedded database runs one at a time.
-  describeWithPostgres('findPendingByEmail', () => {
-    it('waits for a code issuance in flight, whose mail can be read before it commits', async () => {
-      const address = email();
-      let mailed!: () => void;
-      const mailRead = new Promise<void>((resolve) => (mailed = resolve));
-      let finishDelivery!: () => void;
-      const delivered = new Promise<void>((resolve) => (finishDelivery = resolve));
-      const registering = accounts.savePendingRegistration(
-        { email: address, passwordHash: 'hash-1', now: clock.now() },
-        issue('123456', async () => {
-          mailed();
-          await delivered;
-        }),
-      );
-      await mailRead;
-
-      let found: { id: string } | undefined | 'not yet' = 'not yet';
-      const lookup = accounts.findPendingByEmail(address).then((account) => (found = account));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(found).toBe('not yet');
-
-      finishDelivery();
-      const account = await registering;
-      await lookup;
-      expect(found).toEqual({ id: account!.id });
-    });
-  });
-
   describe('savePendingRegistration', () => {
-    it('creates an unverified account with one code, delivering inside the transaction', async () => {
+    it('creates an unverified account with one code, committed before the caller mails it', async () => {
       const address = email();
-      let seenInside: number | undefined;
-      const account = await accounts.savePendingRegistration(
-        { email: address, passwordHash: 'hash-1', now: clock.now() },
-        issue('123456', async () => {
-          // Outside the transaction nothing is visible yet (that needs a second connection,
-          // which the embedded database does not have).
-          if (serverUrl()) seenInside = await db.prisma.user.count({ where: { email: address } });
-        }),
-      );
+      const saved = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('123456'));
 
-      expect(account).toEqual({ id: expect.any(String), email: address, createdAt: clock.now(), updatedAt: clock.now() });
-      if (serverUrl()) expect(seenInside).toBe(0);
+      expect(saved?.account).toEqual({ id: expect.any(String), email: address, createdAt: clock.now(), updatedAt: clock.now() });
       const row = await db.prisma.user.findUniqueOrThrow({ where: { email: address } });
-      expect(row).toMatchObject({ id: account!.id, passwordHash: 'hash-1', verifiedAt: null, tokenVersion: 0 });
-      expect(await codesOf(account!.id)).toHaveLength(1);
-    });
-
-    it('leaves nothing behind when delivery fails', async () => {
-      const address = email();
-      await expect(
-        accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('123456', async () => {
-          throw new Error('SMTP down');
-        })),
-      ).rejects.toThrow('SMTP down');
-
-      expect(await db.prisma.user.count({ where: { email: address } })).toBe(0);
-    });
-
-    it('keeps the previous pending registration and its code intact when delivery of a replacement fails', async () => {
-      const address = email();
-      const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
-      const [firstCode] = await codesOf(first!.id);
-      clock.advance(30);
-
-      await expect(
-        accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222', async () => {
-          throw new Error('SMTP down');
-        })),
-      ).rejects.toThrow();
-
-      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1', createdAt: first!.createdAt });
-      expect(await codesOf(first!.id)).toEqual([firstCode]);
+      expect(row).toMatchObject({ id: saved!.account.id, passwordHash: 'hash-1', verifiedAt: null, tokenVersion: 0 });
+      const codes = await codesOf(saved!.account.id);
+      expect(codes.map((c) => c.id)).toEqual([saved!.issued.codeId]);
+      expect(saved!.issued).toMatchObject({ userId: saved!.account.id, email: address, previousCodes: [], previousRegistration: 'none' });
+      expect(await accounts.findPendingByEmail(address)).toEqual({ id: saved!.account.id });
     });
 
     it('replaces a pending registration: same id, new hash and creation time, only the new code', async () => {
       const address = email();
-      const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
+      const first = await register(address, '111111', 'hash-1');
       clock.advance(30);
-      const second = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222'));
+      const second = await register(address, '222222', 'hash-2');
 
       expect(second).toEqual({ id: first!.id, email: address, createdAt: clock.now(), updatedAt: clock.now() });
       const codes = await codesOf(first!.id);
@@ -130,60 +73,109 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
 
     it('answers undefined and changes nothing when a verified account has the e-mail', async () => {
       const address = email();
-      const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
+      const first = await register(address, '111111', 'hash-1');
       const [code] = await codesOf(first!.id);
       expect(await accounts.markVerified(first!.id, code.id, clock.now())).toBe(true);
-      const deliver = jest.fn();
+      const codeFor = jest.fn(issue('222222'));
 
-      expect(await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222', deliver))).toBeUndefined();
-      expect(deliver).not.toHaveBeenCalled();
+      expect(await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, codeFor)).toBeUndefined();
+      expect(codeFor).not.toHaveBeenCalled();
       expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1' });
     });
 
     it('serialises concurrent registrations of one e-mail into one account with one code', async () => {
       const address = email();
-      const results = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => accounts.savePendingRegistration({ email: address, passwordHash: `hash-${i}`, now: clock.now() }, issue(`00000${i}`))),
-      );
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => register(address, `00000${i}`, `hash-${i}`)));
 
       expect(new Set(results.map((r) => r!.id)).size).toBe(1);
       expect(await codesOf(results[0]!.id)).toHaveLength(1);
     });
   });
 
+  describe('withdrawIssue (the mail could not be sent)', () => {
+    it('deletes the account the attempt created', async () => {
+      const address = email();
+      const saved = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('123456'));
+
+      expect(await accounts.withdrawIssue(saved!.issued)).toBe(true);
+      expect(await db.prisma.user.count({ where: { email: address } })).toBe(0);
+    });
+
+    it('puts the replaced pending registration and its code back exactly', async () => {
+      const address = email();
+      const first = await register(address, '111111', 'hash-1');
+      const [firstCode] = await codesOf(first!.id);
+      clock.advance(30);
+      const replacement = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222'));
+
+      expect(await accounts.withdrawIssue(replacement!.issued)).toBe(true);
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1', createdAt: first!.createdAt, updatedAt: first!.updatedAt });
+      expect(await codesOf(first!.id)).toEqual([firstCode]);
+    });
+
+    it('puts the previous code back after a resend, keeping its cooldown', async () => {
+      const address = email();
+      const account = await register(address, '111111');
+      const [firstCode] = await codesOf(account!.id);
+      clock.advance(60);
+      const result = await accounts.reissueCode(address, (last) => otp.inCooldown(last), issue('222222'));
+      if (result.outcome !== 'sent') throw new Error(`expected a new code, got ${result.outcome}`);
+
+      expect(await accounts.withdrawIssue(result.issued)).toBe(true);
+      expect(await codesOf(account!.id)).toEqual([firstCode]);
+      expect(await db.prisma.user.count({ where: { id: account!.id } })).toBe(1);
+    });
+
+    it('changes nothing once a later issue replaced the code, or the account was verified', async () => {
+      const address = email();
+      const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
+      const second = await register(address, '222222', 'hash-2');
+
+      expect(await accounts.withdrawIssue(first!.issued)).toBe(false);
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ id: second!.id, passwordHash: 'hash-2' });
+      const [code] = await codesOf(second!.id);
+      expect(code.codeHash).toBe(otp.record(second!.id, '222222').codeHash);
+
+      const other = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('333333'));
+      expect(await accounts.markVerified(other!.account.id, other!.issued.codeId, clock.now())).toBe(true);
+      expect(await accounts.withdrawIssue(other!.issued)).toBe(false);
+      expect(await db.prisma.user.count({ where: { id: other!.account.id } })).toBe(1);
+    });
+  });
+
   describe('reissueCode', () => {
     it('replaces the code of a pending account once out of the cooldown, and only then', async () => {
       const address = email();
-      const account = await accounts.savePendingRegistration({ email: address, passwordHash: 'h', now: clock.now() }, issue('111111'));
+      const account = await register(address, '111111');
       const inCooldown = (last: Date | undefined) => otp.inCooldown(last);
 
-      expect(await accounts.reissueCode(address, inCooldown, issue('222222'))).toBe('cooldown');
+      expect(await accounts.reissueCode(address, inCooldown, issue('222222'))).toEqual({ outcome: 'cooldown' });
       clock.advance(60);
-      expect(await accounts.reissueCode(address, inCooldown, issue('333333'))).toBe('sent');
+      expect(await accounts.reissueCode(address, inCooldown, issue('333333'))).toMatchObject({ outcome: 'sent', issued: { userId: account!.id, email: address } });
       const codes = await codesOf(account!.id);
       expect(codes.map((c) => c.codeHash)).toEqual([otp.record(account!.id, '333333').codeHash]);
     });
 
-    it('sends one code when resends race', async () => {
+    it('issues one code when resends race', async () => {
       const address = email();
-      await accounts.savePendingRegistration({ email: address, passwordHash: 'h', now: clock.now() }, issue('111111'));
+      await register(address, '111111');
       clock.advance(60);
-      const deliver = jest.fn(async () => undefined);
+      const codeFor = jest.fn(issue('222222'));
 
-      const outcomes = await Promise.all(Array.from({ length: 4 }, () => accounts.reissueCode(address, (last) => otp.inCooldown(last), issue('222222', deliver))));
+      const outcomes = await Promise.all(Array.from({ length: 4 }, () => accounts.reissueCode(address, (last) => otp.inCooldown(last), codeFor)));
 
-      expect(outcomes.sort()).toEqual(['cooldown', 'cooldown', 'cooldown', 'sent']);
-      expect(deliver).toHaveBeenCalledTimes(1);
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(['cooldown', 'cooldown', 'cooldown', 'sent']);
+      expect(codeFor).toHaveBeenCalledTimes(1);
     });
 
     it('answers no-pending-account for unknown and verified e-mails', async () => {
-      expect(await accounts.reissueCode('nobody@example.com', () => false, issue('1'))).toBe('no-pending-account');
+      expect(await accounts.reissueCode('nobody@example.com', () => false, issue('1'))).toEqual({ outcome: 'no-pending-account' });
     });
   });
 
   describe('markVerified', () => {
     it('consumes the code once: a second use of the same code id answers false', async () => {
-      const account = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
+      const account = await register(email(), '111111');
       const [code] = await codesOf(account!.id);
 
       const results = await Promise.all([accounts.markVerified(account!.id, code.id, clock.now()), accounts.markVerified(account!.id, code.id, clock.now())]);
@@ -206,15 +198,15 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       const job = new AccountCleanupJob(otp, refreshTokens, accounts, new ExclusiveJobRunner(db.database), clock);
       await prisma.user.deleteMany(); // leftovers of the other tests in this file's database
 
-      const stale = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('111111'));
-      const verified = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('222222'));
+      const stale = await register(email(), '111111');
+      const verified = await register(email(), '222222');
       await accounts.markVerified(verified!.id, (await codesOf(verified!.id))[0].id, clock.now());
       const revokedSession = await refreshTokens.startFamily(verified!.id);
       await refreshTokens.revoke(revokedSession);
       await refreshTokens.startFamily(verified!.id); // will go idle
       clock.advance(15 * 24 * 3600);
       const liveSession = await refreshTokens.startFamily(verified!.id);
-      const fresh = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('333333'));
+      const fresh = await register(email(), '333333');
       clock.advance(601); // the fresh sign-up's code has expired; the account has not
 
       const report = await job.run();

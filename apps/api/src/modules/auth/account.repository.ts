@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaClient } from '../../generated/prisma/client';
-import { NewOtpCode, OtpRepository } from '../otp/otp.repository';
+import { NewOtpCode, OtpRepository, StoredOtpCode } from '../otp/otp.repository';
 
 export interface Account {
   id: string;
@@ -18,20 +18,28 @@ export interface PendingAccount {
   updatedAt: Date;
 }
 
+/** The code to store for an account, made once the account row (and so its id) is known. */
+export type CodeFor = (userId: string) => NewOtpCode;
+
 /**
- * What happens inside a registration's or a resend's transaction once the account row is
- * known: the code to store for it, then the delivery of that code. If delivery throws, the
- * transaction rolls back and nothing of the attempt remains.
+ * A code that is stored and committed but not mailed yet: what `withdrawIssue` needs to undo the
+ * attempt if the mail cannot be sent. Mail goes out only after the commit (no I/O inside a
+ * transaction), so the attempt is undone by a second transaction rather than a rollback.
  */
-export interface CodeIssue {
-  codeFor(userId: string): NewOtpCode;
-  deliver(account: { id: string; email: string }): Promise<void>;
+export interface IssuedCode {
+  userId: string;
+  email: string;
+  codeId: string;
+  /** The user's codes before this attempt. */
+  previousCodes: StoredOtpCode[];
+  /**
+   * Registrations only: the pending registration this attempt replaced, or 'none' when it
+   * created the account. Undefined for a resend, which leaves the account as it was.
+   */
+  previousRegistration?: { passwordHash: string; createdAt: Date; updatedAt: Date } | 'none';
 }
 
-export type ReissueOutcome = 'sent' | 'no-pending-account' | 'cooldown';
-
-// Delivery (SMTP) happens inside the transaction; the mailer's own timeouts are shorter than this.
-const MAIL_TRANSACTION_TIMEOUT_MS = 60_000;
+export type ReissueOutcome = { outcome: 'sent'; issued: IssuedCode } | { outcome: 'no-pending-account' | 'cooldown' };
 
 /** Users as accounts: registration, verification, lookup by e-mail, stale sign-ups. */
 @Injectable()
@@ -49,68 +57,92 @@ export class AccountRepository {
     return user ?? undefined;
   }
 
-  /**
-   * The unverified account for `email`, read once any issuance of a code for it that is still in
-   * flight has committed: the code's mail is sent inside that transaction, so it can be read (and
-   * typed in) before the code is visible.
-   */
+  /** The unverified account for `email`. Its code is committed before it is mailed, so it is visible here. */
   async findPendingByEmail(email: string): Promise<{ id: string } | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      await lockCodeIssuance(tx, email);
-      const user = await tx.user.findFirst({ where: { email, verifiedAt: null }, select: { id: true } });
-      return user ?? undefined;
-    });
+    const user = await this.prisma.user.findFirst({ where: { email, verifiedAt: null }, select: { id: true } });
+    return user ?? undefined;
   }
 
   /**
    * Creates the unverified account for `email`, or replaces the pending registration that holds
-   * it (new password hash, new creation time, older codes voided), stores the new code and
-   * delivers it, all in one transaction. Undefined when a verified account has the e-mail.
-   * Concurrent registrations of one e-mail are serialised by the row lock of the upsert.
+   * it (new password hash, new creation time, older codes voided), and stores the new code, in
+   * one short transaction. Undefined when a verified account has the e-mail.
    */
   async savePendingRegistration(
     registration: { email: string; passwordHash: string; now: Date },
-    issue: CodeIssue,
-  ): Promise<PendingAccount | undefined> {
+    codeFor: CodeFor,
+  ): Promise<{ account: PendingAccount; issued: IssuedCode } | undefined> {
     const { email, passwordHash, now } = registration;
-    return this.prisma.$transaction(
-      async (tx) => {
-        await lockCodeIssuance(tx, email);
-        const [account] = await tx.$queryRaw<{ id: string; email: string; created_at: Date; updated_at: Date }[]>`
-          INSERT INTO users (id, email, password_hash, created_at, updated_at)
-          VALUES (CAST(${randomUUID()} AS uuid), ${email}, ${passwordHash}, ${now}, ${now})
-          ON CONFLICT (email) DO UPDATE
-            SET password_hash = EXCLUDED.password_hash, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
-            WHERE users.verified_at IS NULL
-          RETURNING id, email, created_at, updated_at`;
-        if (!account) return undefined;
-        await this.codes.replace(issue.codeFor(account.id), tx);
-        await issue.deliver(account);
-        return { id: account.id, email: account.email, createdAt: account.created_at, updatedAt: account.updated_at };
-      },
-      { timeout: MAIL_TRANSACTION_TIMEOUT_MS },
-    );
+    return this.prisma.$transaction(async (tx) => {
+      await lockCodeIssuance(tx, email);
+      const [previous] = await tx.$queryRaw<{ id: string; password_hash: string; created_at: Date; updated_at: Date }[]>`
+        SELECT id, password_hash, created_at, updated_at FROM users WHERE email = ${email} AND verified_at IS NULL FOR UPDATE`;
+      const [account] = await tx.$queryRaw<{ id: string; email: string; created_at: Date; updated_at: Date }[]>`
+        INSERT INTO users (id, email, password_hash, created_at, updated_at)
+        VALUES (CAST(${randomUUID()} AS uuid), ${email}, ${passwordHash}, ${now}, ${now})
+        ON CONFLICT (email) DO UPDATE
+          SET password_hash = EXCLUDED.password_hash, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
+          WHERE users.verified_at IS NULL
+        RETURNING id, email, created_at, updated_at`;
+      if (!account) return undefined;
+      const previousCodes = previous ? await this.codes.allOf(account.id, tx) : [];
+      const codeId = await this.codes.replace(codeFor(account.id), tx);
+      return {
+        account: { id: account.id, email: account.email, createdAt: account.created_at, updatedAt: account.updated_at },
+        issued: {
+          userId: account.id,
+          email: account.email,
+          codeId,
+          previousCodes,
+          previousRegistration: previous ? { passwordHash: previous.password_hash, createdAt: previous.created_at, updatedAt: previous.updated_at } : 'none',
+        },
+      };
+    });
   }
 
   /**
-   * Replaces the code of the pending account for `email` and delivers the new one, unless the
-   * current code is still in its resend cooldown (checked under a lock on the account row, so
-   * two concurrent resends send one mail).
+   * Replaces the code of the pending account for `email`, unless the current code is still in its
+   * resend cooldown (checked under a lock on the account row, so two concurrent resends issue one
+   * code).
    */
-  async reissueCode(email: string, inCooldown: (lastIssuedAt: Date | undefined) => boolean, issue: CodeIssue): Promise<ReissueOutcome> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        await lockCodeIssuance(tx, email);
-        const [account] = await tx.$queryRaw<{ id: string; email: string }[]>`
-          SELECT id, email FROM users WHERE email = ${email} AND verified_at IS NULL FOR UPDATE`;
-        if (!account) return 'no-pending-account';
-        if (inCooldown(await this.codes.lastIssuedAt(account.id, tx))) return 'cooldown';
-        await this.codes.replace(issue.codeFor(account.id), tx);
-        await issue.deliver(account);
-        return 'sent';
-      },
-      { timeout: MAIL_TRANSACTION_TIMEOUT_MS },
-    );
+  async reissueCode(email: string, inCooldown: (lastIssuedAt: Date | undefined) => boolean, codeFor: CodeFor): Promise<ReissueOutcome> {
+    return this.prisma.$transaction(async (tx): Promise<ReissueOutcome> => {
+      await lockCodeIssuance(tx, email);
+      const [account] = await tx.$queryRaw<{ id: string; email: string }[]>`
+        SELECT id, email FROM users WHERE email = ${email} AND verified_at IS NULL FOR UPDATE`;
+      if (!account) return { outcome: 'no-pending-account' };
+      if (inCooldown(await this.codes.lastIssuedAt(account.id, tx))) return { outcome: 'cooldown' };
+      const previousCodes = await this.codes.allOf(account.id, tx);
+      const codeId = await this.codes.replace(codeFor(account.id), tx);
+      return { outcome: 'sent', issued: { userId: account.id, email: account.email, codeId, previousCodes } };
+    });
+  }
+
+  /**
+   * Undoes an issue whose mail could not be sent: the account goes back to what it was before
+   * (deleted if the attempt created it, its previous password hash and times otherwise) with its
+   * previous codes. Nothing happens when a later issue replaced the code meanwhile (that attempt
+   * now owns the account's state) or the account got verified. True when something was undone.
+   */
+  async withdrawIssue(issued: IssuedCode): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockCodeIssuance(tx, issued.email);
+      if (!(await this.codes.exists(issued.userId, issued.codeId, tx))) return false;
+      const previous = issued.previousRegistration;
+      if (previous === 'none') {
+        const { count } = await tx.user.deleteMany({ where: { id: issued.userId, verifiedAt: null } });
+        return count === 1;
+      }
+      if (previous) {
+        const { count } = await tx.user.updateMany({
+          where: { id: issued.userId, verifiedAt: null },
+          data: { passwordHash: previous.passwordHash, createdAt: previous.createdAt, updatedAt: previous.updatedAt },
+        });
+        if (count === 0) return false;
+      }
+      await this.codes.restore(issued.userId, issued.previousCodes, tx);
+      return true;
+    });
   }
 
   /**
@@ -133,9 +165,9 @@ export class AccountRepository {
 }
 
 /**
- * Serialises, per e-mail, the transactions that issue a code (and mail it before they commit)
- * with the lookup that verification starts from. A row lock cannot do this for a new
- * registration, whose row nobody else sees until it commits.
+ * Serialises, per e-mail, the transactions that issue a code and the ones that withdraw an unsent
+ * one. A row lock cannot do this for a new registration, whose row nobody else sees until it
+ * commits.
  */
 async function lockCodeIssuance(tx: Prisma.TransactionClient, email: string): Promise<void> {
   const key = createHash('sha256').update(`coffer-code-issue:${email}`).digest().readBigInt64BE(0);

@@ -2,7 +2,7 @@ import { DomainError } from '../../common/domain-error';
 import { Mailer, MailMessage } from '../mail/mailer';
 import type { NewOtpCode } from '../otp/otp.repository';
 import { OtpService } from '../otp/otp.service';
-import { AccountRepository, CodeIssue, PendingAccount } from './account.repository';
+import { AccountRepository, CodeFor, IssuedCode, PendingAccount } from './account.repository';
 import { PasswordHasher } from './password-hasher';
 import { RegistrationService } from './registration.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
@@ -13,25 +13,29 @@ const NOW = new Date('2026-03-01T12:00:00.000Z');
 const ACCOUNT: PendingAccount = { id: 'user-1', email: 'alice@example.com', createdAt: NOW, updatedAt: NOW };
 const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) };
 
-/** Plays the repository's transaction: stores the code, then delivers it (a throw rolls back). */
-function runsIssue(result: unknown) {
-  return jest.fn(async (_input: unknown, issueOrCooldown: unknown, maybeIssue?: CodeIssue) => {
-    const issue = (maybeIssue ?? issueOrCooldown) as CodeIssue;
-    issue.codeFor(ACCOUNT.id);
-    await issue.deliver(ACCOUNT);
+const ISSUED: IssuedCode = { userId: ACCOUNT.id, email: ACCOUNT.email, codeId: 'code-2', previousCodes: [], previousRegistration: 'none' };
+
+/** Plays the repository's transaction: makes the code for the account and commits (records 'commit'). */
+function commitsIssue(result: unknown, events: string[]) {
+  return jest.fn(async (_input: unknown, codeForOrCooldown: unknown, maybeCodeFor?: CodeFor) => {
+    const codeFor = (maybeCodeFor ?? codeForOrCooldown) as CodeFor;
+    codeFor(ACCOUNT.id);
+    events.push('commit');
     return result;
   });
 }
 
 describe('RegistrationService', () => {
   let sent: MailMessage[];
+  let events: string[];
   let mailer: Mailer;
   let otp: jest.Mocked<OtpService>;
   const passwords = strictMock<PasswordHasher>('passwords', { hash: jest.fn().mockResolvedValue('$argon2id$hash') });
 
   beforeEach(() => {
     sent = [];
-    mailer = strictMock<Mailer>('mailer', { send: jest.fn(async (m: MailMessage) => void sent.push(m)) });
+    events = [];
+    mailer = strictMock<Mailer>('mailer', { send: jest.fn(async (m: MailMessage) => void (sent.push(m), events.push('mail'))) });
     otp = strictMock<OtpService>('otp', {
       generate: jest.fn().mockReturnValue('042817'),
       record: jest.fn().mockReturnValue(RECORD),
@@ -46,11 +50,12 @@ describe('RegistrationService', () => {
   }
 
   describe('register', () => {
-    it('hashes the password, stores the account with a code for it and mails that code', async () => {
-      const savePendingRegistration = runsIssue(ACCOUNT);
+    it('hashes the password, stores the account with a code for it and mails that code after the commit', async () => {
+      const savePendingRegistration = commitsIssue({ account: ACCOUNT, issued: ISSUED }, events);
       const account = await serviceWith({ savePendingRegistration }).register('alice@example.com', 'correct horse');
 
       expect(account).toBe(ACCOUNT);
+      expect(events).toEqual(['commit', 'mail']);
       expect(passwords.hash).toHaveBeenCalledWith('correct horse');
       expect(savePendingRegistration).toHaveBeenCalledWith({ email: 'alice@example.com', passwordHash: '$argon2id$hash', now: NOW }, expect.anything());
       expect(otp.record).toHaveBeenCalledWith('user-1', '042817');
@@ -62,12 +67,22 @@ describe('RegistrationService', () => {
       expect(error.code).toBe('ALREADY_REGISTERED');
     });
 
-    it('answers MAIL_UNAVAILABLE (503) when the mail cannot be sent, failing the transaction', async () => {
+    it('answers MAIL_UNAVAILABLE (503) when the mail cannot be sent, having withdrawn the committed attempt', async () => {
       mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('connect ECONNREFUSED')) });
-      const error = await domainError(serviceWith({ savePendingRegistration: runsIssue(ACCOUNT) }).register('alice@example.com', 'correct horse'));
+      const withdrawIssue = jest.fn().mockResolvedValue(true);
+      const service = serviceWith({ savePendingRegistration: commitsIssue({ account: ACCOUNT, issued: ISSUED }, events), withdrawIssue });
+      const error = await domainError(service.register('alice@example.com', 'correct horse'));
 
       expect(error.code).toBe('MAIL_UNAVAILABLE');
       expect(error.message).not.toContain('ECONNREFUSED');
+      expect(withdrawIssue).toHaveBeenCalledWith(ISSUED);
+    });
+
+    it('still answers MAIL_UNAVAILABLE when the withdrawal fails too', async () => {
+      mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
+      const withdrawIssue = jest.fn().mockRejectedValue(new Error('database down'));
+      const service = serviceWith({ savePendingRegistration: commitsIssue({ account: ACCOUNT, issued: ISSUED }, events), withdrawIssue });
+      expect((await domainError(service.register('alice@example.com', 'correct horse'))).code).toBe('MAIL_UNAVAILABLE');
     });
   });
 
@@ -100,8 +115,8 @@ describe('RegistrationService', () => {
   });
 
   describe('resend', () => {
-    it('mails a new code for a pending account out of its cooldown, after answering', async () => {
-      const reissueCode = runsIssue('sent');
+    it('mails a new code for a pending account out of its cooldown, after answering and after the commit', async () => {
+      const reissueCode = commitsIssue({ outcome: 'sent', issued: { ...ISSUED, previousRegistration: undefined } }, events);
       const service = serviceWith({ reissueCode });
 
       expect(service.resend('alice@example.com')).toBeUndefined();
@@ -109,11 +124,12 @@ describe('RegistrationService', () => {
 
       expect(reissueCode).toHaveBeenCalledWith('alice@example.com', expect.any(Function), expect.anything());
       expect(sent).toEqual([expect.objectContaining({ to: 'alice@example.com', text: expect.stringContaining('042817') })]);
+      expect(events).toEqual(['commit', 'mail']);
     });
 
     it('asks the code service whether the last code is still in its cooldown', async () => {
       otp.inCooldown.mockReturnValue(true);
-      const reissueCode = jest.fn(async (_email: string, inCooldown: (d: Date | undefined) => boolean) => (inCooldown(NOW) ? 'cooldown' : 'sent'));
+      const reissueCode = jest.fn(async (_email: string, inCooldown: (d: Date | undefined) => boolean) => ({ outcome: inCooldown(NOW) ? 'cooldown' : 'no-pending-account' }));
       const service = serviceWith({ reissueCode });
 
       service.resend('alice@example.com');
@@ -123,12 +139,15 @@ describe('RegistrationService', () => {
       expect(sent).toEqual([]);
     });
 
-    it('swallows a mail failure: the answer was already given and must not depend on the account', async () => {
+    it('swallows a mail failure, withdrawing the new code: the answer was already given and must not depend on the account', async () => {
       mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
-      const service = serviceWith({ reissueCode: runsIssue('sent') });
+      const issued = { ...ISSUED, previousRegistration: undefined };
+      const withdrawIssue = jest.fn().mockResolvedValue(true);
+      const service = serviceWith({ reissueCode: commitsIssue({ outcome: 'sent', issued }, events), withdrawIssue });
 
       service.resend('alice@example.com');
       await expect(service.beforeApplicationShutdown()).resolves.toBeUndefined();
+      expect(withdrawIssue).toHaveBeenCalledWith(issued);
     });
   });
 });

@@ -3,7 +3,7 @@ import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { Mailer } from '../mail/mailer';
 import { OtpService } from '../otp/otp.service';
-import { AccountRepository, CodeIssue, PendingAccount } from './account.repository';
+import { AccountRepository, IssuedCode, PendingAccount } from './account.repository';
 import { PasswordHasher } from './password-hasher';
 import { verificationMail } from './verification-mail';
 
@@ -23,14 +23,16 @@ export class RegistrationService implements BeforeApplicationShutdown {
 
   /**
    * Creates the unverified account, or replaces a pending registration of the same e-mail, and
-   * mails a code. If the mail cannot be sent, nothing of this attempt is kept (MAIL_UNAVAILABLE).
+   * mails a code once that is committed. If the mail cannot be sent, the attempt is withdrawn
+   * and nothing of it is kept (MAIL_UNAVAILABLE).
    */
   async register(email: string, password: string): Promise<PendingAccount> {
     const passwordHash = await this.passwords.hash(password);
     const code = this.otp.generate();
-    const account = await this.accounts.savePendingRegistration({ email, passwordHash, now: this.clock.now() }, this.issue(code));
-    if (!account) throw new DomainError('ALREADY_REGISTERED', 'An account with this e-mail already exists');
-    return account;
+    const saved = await this.accounts.savePendingRegistration({ email, passwordHash, now: this.clock.now() }, (userId) => this.otp.record(userId, code));
+    if (!saved) throw new DomainError('ALREADY_REGISTERED', 'An account with this e-mail already exists');
+    await this.deliver(saved.issued, code);
+    return saved.account;
   }
 
   async verify(email: string, code: string): Promise<void> {
@@ -57,25 +59,27 @@ export class RegistrationService implements BeforeApplicationShutdown {
 
   private async reissue(email: string): Promise<void> {
     try {
-      await this.accounts.reissueCode(email, (lastIssuedAt) => this.otp.inCooldown(lastIssuedAt), this.issue(this.otp.generate()));
+      const code = this.otp.generate();
+      const result = await this.accounts.reissueCode(email, (lastIssuedAt) => this.otp.inCooldown(lastIssuedAt), (userId) => this.otp.record(userId, code));
+      if (result.outcome === 'sent') await this.deliver(result.issued, code);
     } catch (err) {
-      // Already logged by `issue` when it is the mail; anything else is unexpected.
+      // Already logged by `deliver` when it is the mail; anything else is unexpected.
       if (!(err instanceof DomainError)) this.logger.error(`resend failed: ${(err as Error).message}`);
     }
   }
 
-  private issue(code: string): CodeIssue {
-    return {
-      codeFor: (userId) => this.otp.record(userId, code),
-      deliver: async (account) => {
-        try {
-          await this.mailer.send(verificationMail(account.email, code, this.otp.lifetimeSeconds));
-        } catch (err) {
-          this.logger.warn(`cannot send the verification mail: ${(err as Error).message}`);
-          throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later');
-        }
-      },
-    };
+  /** Mails a committed code; if that fails, withdraws the code (and the attempt) before answering. */
+  private async deliver(issued: IssuedCode, code: string): Promise<void> {
+    try {
+      await this.mailer.send(verificationMail(issued.email, code, this.otp.lifetimeSeconds));
+    } catch (err) {
+      this.logger.warn(`cannot send the verification mail: ${(err as Error).message}`);
+      await this.accounts.withdrawIssue(issued).catch((undo: Error) => {
+        // Left as it is, the code was never mailed: nobody can use it, and the sign-up expires.
+        this.logger.error(`cannot withdraw the unsent code: ${undo.message}`);
+      });
+      throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later');
+    }
   }
 }
 

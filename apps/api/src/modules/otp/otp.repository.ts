@@ -24,10 +24,25 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 export class OtpRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Voids every code of the user and stores the new one: a user has at most one code. */
-  async replace(code: NewOtpCode, db: Db = this.prisma): Promise<void> {
+  /** Voids every code of the user and stores the new one (a user has at most one code); its id. */
+  async replace(code: NewOtpCode, db: Db = this.prisma): Promise<string> {
     await db.otpCode.deleteMany({ where: { userId: code.userId } });
-    await db.otpCode.create({ data: code });
+    return (await db.otpCode.create({ data: code, select: { id: true } })).id;
+  }
+
+  /** Every code of the user as stored, to be put back by `restore`. */
+  async allOf(userId: string, db: Db = this.prisma): Promise<StoredOtpCode[]> {
+    return db.otpCode.findMany({ where: { userId }, select: { id: true, codeHash: true, attempts: true, expiresAt: true, createdAt: true } });
+  }
+
+  /** Puts back exactly `codes` (same ids, attempts and times) as the user's codes. */
+  async restore(userId: string, codes: StoredOtpCode[], db: Db = this.prisma): Promise<void> {
+    await db.otpCode.deleteMany({ where: { userId } });
+    if (codes.length > 0) await db.otpCode.createMany({ data: codes.map((c) => ({ ...c, userId })) });
+  }
+
+  async exists(userId: string, codeId: string, db: Db = this.prisma): Promise<boolean> {
+    return (await db.otpCode.count({ where: { id: codeId, userId } })) === 1;
   }
 
   async findCurrent(userId: string): Promise<StoredOtpCode | undefined> {

@@ -52,8 +52,7 @@ export class OtpService {
     const max = this.config.otpMaxAttempts;
     let current = await this.codes.findCurrent(userId);
     // Two rounds at most: a resend may replace the code between reading it and spending the
-    // attempt (its mail can even arrive before its transaction commits); the guess is then
-    // checked against the code that replaced it.
+    // attempt; the guess is then checked against the code that replaced it.
     for (let round = 1; ; round++) {
       if (!current || current.expiresAt <= now) {
         throw new DomainError('CODE_EXPIRED', 'The code has expired; request a new one');
