@@ -5,7 +5,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { argon2id, hash } from 'argon2';
-import { randomDek, Vault, VaultError } from '@coffer/crypto';
+import { DEFAULT_KDF_BOUNDS, randomDek, Vault, VaultError } from '@coffer/crypto';
 
 const PASSWORD = 'vault password 123';
 
@@ -66,6 +66,26 @@ describe('Vault', () => {
 
     it('refuses a password under 12 characters', async () => {
       await expect(Vault.create(freshDir(), 'too short')).rejects.toThrow('the passphrase must be at least 12 characters long');
+    });
+  });
+
+  describe('with explicit KDF parameters and bounds (cheap vaults for tests)', () => {
+    const bounds = { ...DEFAULT_KDF_BOUNDS, m: { min: 8, max: 1_048_576 } };
+    const kdf = { alg: 'argon2id', m: 64, t: 1, p: 1 } as const;
+
+    it('records the parameters it was given, and opens only with bounds that admit them', async () => {
+      const dir = freshDir();
+      const dek = randomDek();
+      await (await Vault.create(dir, PASSWORD, { kdf, bounds })).put('file-1', dek);
+      const meta = JSON.parse(await readFile(join(dir, 'vault_meta.json'), 'utf8'));
+      expect(meta.argon).toEqual({ time: 1, memory: 64, threads: 1, key_len: 32 });
+      expect(await readVaultIndependently(dir, PASSWORD)).toEqual({ version: 1, entries: { 'file-1': dek.toString('base64') } });
+      expect((await (await Vault.open(dir, PASSWORD, { bounds })).get('file-1'))?.dek).toEqual(dek);
+      await expect(Vault.open(dir, PASSWORD)).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('outside 19456..1048576 KiB') });
+    });
+
+    it('refuses to create a vault with parameters outside the default bounds', async () => {
+      await expect(Vault.create(freshDir(), PASSWORD, { kdf })).rejects.toThrow('outside 19456..1048576 KiB');
     });
   });
 

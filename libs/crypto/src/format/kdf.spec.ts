@@ -1,4 +1,4 @@
-import { argon2idKey, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, newSalt, parseKdfParams } from './kdf';
+import { argon2idKey, DEFAULT_KDF_BOUNDS, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, newSalt, parseKdfParams } from './kdf';
 
 // Expected keys computed with the Argon2 reference implementation's CLI:
 //   echo -n 'correct horse battery staple' | argon2 coffer-test-salt -id -t 1 -k 19456 -p 1 -l 32 -r
@@ -60,6 +60,24 @@ describe('parseKdfParams', () => {
     [[1, 2], 'KDF parameters must be an object'],
   ])('rejects %j', (value, message) => {
     expect(() => parseKdfParams(value)).toThrow(message);
+  });
+});
+
+describe('explicit KDF bounds (cheap parameters for tests)', () => {
+  const testBounds = { ...DEFAULT_KDF_BOUNDS, m: { min: 8, max: 1_048_576 } };
+  const cheap = { alg: 'argon2id', m: 64, t: 1, p: 1 } as const;
+
+  it('parses parameters within the bounds given, and still refuses them by default', () => {
+    expect(parseKdfParams(cheap, testBounds)).toEqual(cheap);
+    expect(() => parseKdfParams(cheap)).toThrow('KDF parameter m=64 is outside 19456..1048576 KiB');
+    expect(() => parseKdfParams({ ...cheap, m: 4 }, testBounds)).toThrow('KDF parameter m=4 is outside 8..1048576 KiB');
+  });
+
+  it('derives a key with them only when the bounds admit them', async () => {
+    const key = await deriveKeyFromPassphrase(passphrase, salt, cheap, { bounds: testBounds });
+    expect(key).toEqual(await argon2idKey(passphrase, salt, cheap, testBounds));
+    expect(key).toHaveLength(32);
+    await expect(deriveKeyFromPassphrase(passphrase, salt, cheap)).rejects.toThrow('outside 19456..1048576 KiB');
   });
 });
 
