@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { StartupError } from '../common/startup-error';
 import { PrismaClient } from '../generated/prisma/client';
+import { HeldLock, tryAdvisoryLock } from './advisory-lock';
 import { applyMigrations, findMigrationsDir, MigrationResult, pgSession, SqlSession } from './migrator';
 
 /** An open, migrated database. `prisma` is the only handle repositories use. */
@@ -14,6 +15,12 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   migrations: MigrationResult;
   ping(): Promise<void>;
+  /**
+   * The cluster-wide lock `key` (a session-level advisory lock on a dedicated connection), or
+   * undefined when another server instance holds it. The embedded database serves one process,
+   * so there it is always granted.
+   */
+  tryExclusiveLock(key: bigint): Promise<HeldLock | undefined>;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ async function openPostgres(url: string, migrationsDir: string): Promise<Databas
     kind: 'postgres',
     migrations,
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    tryExclusiveLock: (key) => tryAdvisoryLock(url, key),
     close: () => prisma.$disconnect(),
   };
 }
@@ -85,6 +93,7 @@ async function openEmbedded(dir: string, migrationsDir: string): Promise<Databas
     kind: 'embedded',
     migrations,
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    tryExclusiveLock: async () => ({ release: async () => undefined }),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

@@ -4,10 +4,9 @@ import type { Database } from './database';
 import { DATABASE } from './database.token';
 
 /**
- * Runs a scheduled job on at most one server instance at a time. The lock is a PostgreSQL
- * advisory lock held by a transaction for the job's duration; the job itself uses ordinary
- * connections. The embedded database serves a single process, so no lock is needed there (and
- * holding its only connection would block the job).
+ * Runs a scheduled job on at most one server instance at a time. The lock is a session-level
+ * advisory lock on a connection of its own (`Database.tryExclusiveLock`), released when the job
+ * ends, fails or throws; the job itself uses ordinary pooled connections and short transactions.
  */
 @Injectable()
 export class ExclusiveJobRunner {
@@ -15,22 +14,17 @@ export class ExclusiveJobRunner {
 
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
-  /** Returns false when another instance holds the job; errors are logged, never thrown. */
-  async run(name: string, job: () => Promise<void>, timeoutMs = 10 * 60_000): Promise<boolean> {
+  /** Returns false when another instance holds the job or it failed; errors are logged, never thrown. */
+  async run(name: string, job: () => Promise<void>): Promise<boolean> {
     try {
-      if (this.database.kind === 'embedded') {
+      const lock = await this.database.tryExclusiveLock(lockKey(name));
+      if (!lock) return false;
+      try {
         await job();
         return true;
+      } finally {
+        await lock.release().catch((err: Error) => this.logger.warn(`job ${name}: releasing its lock failed: ${err.message}`));
       }
-      return await this.database.prisma.$transaction(
-        async (tx) => {
-          const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockKey(name)}) AS locked`;
-          if (!locked) return false;
-          await job();
-          return true;
-        },
-        { timeout: timeoutMs, maxWait: 5_000 },
-      );
     } catch (err) {
       this.logger.error(`job ${name} failed: ${(err as Error).message}`);
       return false;
@@ -38,6 +32,6 @@ export class ExclusiveJobRunner {
   }
 }
 
-function lockKey(name: string): bigint {
+export function lockKey(name: string): bigint {
   return createHash('sha256').update(`coffer-job:${name}`).digest().readBigInt64BE(0);
 }
