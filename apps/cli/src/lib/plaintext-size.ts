@@ -5,7 +5,7 @@ const FRAME_OVERHEAD = 32;
 
 /**
  * The plaintext size of a blob of `storedBytes`, from the frame layout every Coffer and Hashdrop
- * blob has (64 KiB chunks, only the last one shorter, 32 bytes per frame: FORMAT.md). The layout
+ * blob has (64 KiB chunks, only the last one shorter, 32 bytes per frame: docs/FORMAT.md). The layout
  * makes the inverse of `blobSize` exact; a size no plaintext can give (e.g. 0, a pending upload) is
  * `undefined`.
  */

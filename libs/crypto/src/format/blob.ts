@@ -1,4 +1,4 @@
-/** Constants and pure helpers of the blob format (FORMAT.md, "Frames" and "Structured nonce"). */
+/** Constants and pure helpers of the blob format (docs/FORMAT.md, "Frames" and "Structured nonce"). */
 
 export const CHUNK_SIZE = 65_536;
 export const NONCE_SIZE = 12;
