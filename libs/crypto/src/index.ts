@@ -19,6 +19,6 @@ export { encrypt, prestartEncryptWorker, type EncryptedBlob, type EncryptOptions
 export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './stream/decrypt';
 export { pipeTo, type ChunkSink } from './stream/pipeline';
 export type { ResultStream } from './stream/result-stream';
-export { FileChangedError, type BlockSource, type EncryptSource, type FileSource } from './stream/sources';
+export { FileChangedError, type EncryptSource, type FileSource } from './stream/sources';
 export { Vault, type VaultEntry, type VaultKdfOptions } from './vault/vault';
 export { VaultError, type VaultErrorCode } from './vault/vault-error';

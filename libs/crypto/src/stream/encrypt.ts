@@ -31,10 +31,9 @@ export interface EncryptedBlob extends ResultStream<EncryptResult> {
 
 /**
  * Encrypts `src` into a blob (docs/FORMAT.md), yielding blob bytes in chunks of up to 16 frames;
- * `result` gives the plaintext's SHA-256 and size, computed in the same pass. A `BlockSource`
- * (one that reads into given memory) saves a copy; a `FileSource` (an open file) of more than a
- * few MiB is read by the hashing worker itself. Chunks of an async iterable source may be reused
- * by it once the next one is asked for.
+ * `result` gives the plaintext's SHA-256 and size, computed in the same pass. A `FileSource` (an
+ * open file) of more than a few MiB is read by the hashing worker itself. Chunks of an async
+ * iterable source may be reused by it once the next one is asked for.
  */
 export function encrypt(src: EncryptSource, key: Uint8Array, options: EncryptOptions = {}): EncryptedBlob {
   return encryptWith(src, key, options, hashesOnWorker(isFileSource(src) ? src.size : options.expectedSize));

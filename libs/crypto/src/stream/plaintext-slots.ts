@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HashRing } from './hash-ring';
 import { SLOT_SIZE } from './ring-layout';
-import { isFileSource, toBlockSource, type ClosableBlockSource, type EncryptSource } from './sources';
+import { isFileSource, toBlockSource, type BlockSource, type EncryptSource } from './sources';
 
 export interface PlaintextDigest {
   /** SHA-256 of the plaintext, lowercase hex. */
@@ -112,7 +112,7 @@ class ReadAheadSlots implements PlaintextSlots {
   private ended = false;
 
   constructor(
-    private readonly src: ClosableBlockSource,
+    private readonly src: BlockSource,
     private readonly store: SlotStore,
   ) {}
 

@@ -4,14 +4,6 @@ import { promisify } from 'node:util';
 const readAt = promisify(read);
 
 /**
- * A source that reads straight into the memory it is given, e.g. `FileHandle.read`: the bytes then
- * land where they are sealed, with no copy. Resolves to the number of bytes read, 0 at the end.
- */
-export interface BlockSource {
-  readInto(target: Uint8Array): Promise<number>;
-}
-
-/**
  * An open file to encrypt: exactly `size` bytes from its start, read with positional reads (by the
  * hashing worker itself when there is one). The descriptor must stay open until the blob is read
  * to its end or closed; it is not closed here.
@@ -21,7 +13,7 @@ export interface FileSource {
   size: number;
 }
 
-export type EncryptSource = AsyncIterable<Uint8Array> | BlockSource | FileSource;
+export type EncryptSource = AsyncIterable<Uint8Array> | FileSource;
 
 export function isFileSource(src: EncryptSource): src is FileSource {
   return typeof (src as FileSource).fd === 'number';
@@ -38,23 +30,22 @@ export class FileChangedError extends Error {
   }
 }
 
-/** A block source that can be told to stop early (it then releases what it holds). */
-export interface ClosableBlockSource extends BlockSource {
+/**
+ * A source read into memory it is given (resolving to the number of bytes read, 0 at the end),
+ * which can be told to stop early (it then releases what it holds).
+ */
+export interface BlockSource {
+  readInto(target: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Any encrypt source as a block source. */
-export function toBlockSource(src: EncryptSource): ClosableBlockSource {
-  if (isFileSource(src)) return new FileReader(src);
-  if (typeof (src as BlockSource).readInto === 'function') {
-    const block = src as BlockSource;
-    return { readInto: (target) => block.readInto(target), close: async () => undefined };
-  }
-  return new ChunkReader(src as AsyncIterable<Uint8Array>);
+/** Any encrypt source as a block source: a file with positional reads, chunks by copying. */
+export function toBlockSource(src: EncryptSource): BlockSource {
+  return isFileSource(src) ? new FileReader(src) : new ChunkReader(src);
 }
 
 /** Exactly `file.size` bytes of the file from its start. */
-class FileReader implements ClosableBlockSource {
+class FileReader implements BlockSource {
   private position = 0;
 
   constructor(private readonly file: FileSource) {}
@@ -75,7 +66,7 @@ class FileReader implements ClosableBlockSource {
  * An async iterable read as a block source: each chunk is copied out in full before the next is
  * asked for, so the source may reuse a chunk's memory once it is asked for the next one.
  */
-class ChunkReader implements ClosableBlockSource {
+class ChunkReader implements BlockSource {
   private readonly iterator: AsyncIterator<Uint8Array>;
   private pending: Uint8Array = new Uint8Array(0);
   private done = false;
