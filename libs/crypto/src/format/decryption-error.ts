@@ -1,4 +1,4 @@
-export const DECRYPTION_FAILED_MESSAGE = 'decryption failed: wrong key or corrupted/tampered data';
+const DECRYPTION_FAILED_MESSAGE = 'decryption failed: wrong key or corrupted/tampered data';
 
 /**
  * The one error of every decryption failure: wrong key, bad tag, bad key commitment, plaintext hash

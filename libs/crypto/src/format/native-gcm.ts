@@ -13,7 +13,7 @@ export interface NativeGcm {
 }
 
 /** Where node-gyp puts the binding; the same from `src/format/` (jest) and `dist/format/`. */
-export const NATIVE_GCM_PATH = join(__dirname, '..', '..', 'build', 'Release', 'coffer_gcm.node');
+const NATIVE_GCM_PATH = join(__dirname, '..', '..', 'build', 'Release', 'coffer_gcm.node');
 
 /** Set `COFFER_NATIVE_CRYPTO=0` to use Node's crypto even when the binding is built. */
 const DISABLE_VARIABLE = 'COFFER_NATIVE_CRYPTO';
