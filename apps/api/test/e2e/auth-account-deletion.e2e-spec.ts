@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ownerHash } from '@coffer/storage';
 import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
-import { login, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
+import type { TestUser } from '../../../../test/helpers/users';
+import { login, Registered, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
+import { presign, putBlob, uploadFile } from './files.e2e-helpers';
 
 describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storage) => {
   let t: TestApp;
@@ -33,21 +35,14 @@ describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storag
     const prisma = t.database.prisma;
 
     const prefix = ownerHash(t.config.secrets.userIdHash, user.id);
-    const uploaded = { id: randomUUID(), size: 300 };
-    const pending = { id: randomUUID(), size: 200 };
-    await upload(`${prefix}/${uploaded.id}`, uploaded.size);
-    await upload(`${prefix}/${pending.id}`, pending.size);
-    const bystanderKey = `${ownerHash(t.config.secrets.userIdHash, bystander.id)}/${randomUUID()}`;
-    await upload(bystanderKey, 50);
-    const expires = new Date(Date.now() + 60_000);
-    await prisma.file.createMany({
-      data: [
-        { id: uploaded.id, userId: user.id, fileName: 'a.bin', mimeType: 'application/octet-stream', status: 'uploaded', objectKey: `${prefix}/${uploaded.id}`, encryptedSizeBytes: 300n, uploadExpiresAt: expires },
-        { id: pending.id, userId: user.id, fileName: 'b.bin', mimeType: 'application/octet-stream', status: 'pending', objectKey: `${prefix}/${pending.id}`, reservedBytes: 200n, uploadExpiresAt: expires },
-      ],
-    });
-    await prisma.user.update({ where: { id: user.id }, data: { usedBytes: 300n, reservedBytes: 200n, fileCount: 2 } });
-    await prisma.storageUsage.update({ where: { id: 1 }, data: { usedBytes: { increment: 300n + 1000n }, reservedBytes: { increment: 200n + 10n } } });
+    const asUser = (who: Registered, accessToken: string): TestUser => ({ id: who.id, email: who.email, accessToken, auth: { Authorization: `Bearer ${accessToken}` } });
+    // Through the real upload path, so the ledger's counters are the ones the server keeps.
+    const uploaded = { id: (await uploadFile(t, asUser(user, session.access_token), { size: 300 })).fileId };
+    const presigned = await presign(t, asUser(user, session.access_token), { file_name: 'b.bin', mime_type: 'application/octet-stream', size: 200 });
+    expect(presigned.status).toBe(200);
+    expect(await putBlob(presigned.body.upload_resource, Buffer.alloc(200, 7))).toBe(200);
+    const pending = { id: presigned.body.file_id };
+    const bystanderKey = (await uploadFile(t, asUser(bystander, bystanderSession.access_token), { size: 50 })).key;
     const usageBefore = await prisma.storageUsage.findUniqueOrThrow({ where: { id: 1 } });
 
     const res = await call(t, 'DELETE', '/api/user', { body: { email: ` ${user.email.toUpperCase()}`, password: user.password } });
