@@ -9,10 +9,10 @@ import {
   isStrictFirstNonce,
   readStrictNonce,
 } from '../format/blob';
-import { ByteReader } from './byte-reader';
 import { verifyKeyCommitment } from '../format/commitment';
 import { DecryptionError } from '../format/decryption-error';
 import { toAesKey } from '../format/keys';
+import { ByteReader } from './byte-reader';
 import { hashesOnWorker } from './hash-ring';
 import { reuseChunks } from './pipeline';
 import { plaintextHash } from './plaintext-hash';
