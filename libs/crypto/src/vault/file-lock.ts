@@ -1,3 +1,4 @@
+// Twin of apps/cli/src/lib/file-lock.ts (for the CLI's own state files): keep the two alike.
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';

@@ -1,3 +1,4 @@
+// Twin of apps/cli/src/lib/private-files.ts (for the CLI's own state files): keep the two alike.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
