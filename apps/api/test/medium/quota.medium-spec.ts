@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CompletedUpload, FileRepository, Limits } from '../../src/modules/files/file.repository';
+import { CompletedUpload, FileRepository } from '../../src/modules/files/file.repository';
 import { AccountDeletionRepository } from '../../src/modules/account-deletion/account-deletion.repository';
-import { LedgerRepository } from '../../src/modules/quota/ledger.repository';
+import { LedgerRepository, Limits } from '../../src/modules/quota/ledger.repository';
 import { describeWithPostgres, useMediumDatabase } from '../../../../test/helpers/medium-database';
 
 describeWithPostgres('quota accounting on real PostgreSQL', () => {

@@ -74,7 +74,6 @@ export interface CompletedUpload {
   now: Date;
 }
 
-export type { CompleteOutcome, Limits };
 
 /** A file that just stopped being live (failed or deleted), and what it was before. */
 export interface EndedFile {

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { QuotaService } from '../quota/quota.service';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { FileObjects } from './file-objects';
-import { FileRecord, FileRepository, KdfParams, Limits, LIVE_STATUSES, VISIBLE_STATUSES } from './file.repository';
+import { FileRecord, FileRepository, KdfParams, LIVE_STATUSES, VISIBLE_STATUSES } from './file.repository';
 import {
   CompleteResponse,
   FileDetails,
@@ -71,7 +71,7 @@ export class FilesService {
         uploadExpiresAt: new Date(now.getTime() + ttl * 1000),
         now,
       },
-      this.limits(),
+      this.quota.limits,
     );
     switch (outcome) {
       case 'created':
@@ -112,7 +112,7 @@ export class FilesService {
         kdfParams: input.kdfParams ?? null,
         now: this.clock.now(),
       },
-      this.limits(),
+      this.quota.limits,
     );
     switch (outcome) {
       case 'completed':
@@ -196,10 +196,6 @@ export class FilesService {
       // Nothing changed; the client may simply complete again.
       throw new DomainError('SERVICE_UNAVAILABLE', 'The storage cannot be reached right now; complete the upload again later', 30);
     }
-  }
-
-  private limits(): Limits {
-    return { user: this.quota.userLimits, globalQuotaBytes: this.quota.globalQuotaBytes };
   }
 }
 
