@@ -1,5 +1,6 @@
 import { Controller, Delete, HttpCode } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors.decorator';
 import { AdminService } from './admin.service';
 
 @ApiTags('admin')
@@ -11,7 +12,7 @@ export class AdminController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Development only: wipe every table and every stored object' })
   @ApiNoContentResponse({ description: 'Everything is gone' })
-  @ApiForbiddenResponse({ description: 'The server does not run in development mode' })
+  @ApiErrors('adminReset')
   reset(): Promise<void> {
     return this.admin.reset();
   }
