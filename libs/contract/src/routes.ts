@@ -23,7 +23,7 @@ export const ROUTES = {
   healthz: { method: 'GET', path: '/api/healthz', auth: 'none', success: 200, errors: [], extension: false },
   readyz: { method: 'GET', path: '/api/readyz', auth: 'none', success: 200, errors: [], extension: true },
   cliVersion: { method: 'GET', path: '/api/cli/version', auth: 'none', success: 200, errors: [], extension: false },
-  adminReset: { method: 'DELETE', path: '/admin/reset', auth: 'none', success: 204, errors: ['FORBIDDEN'], extension: false },
+  adminReset: { method: 'DELETE', path: '/admin/reset', auth: 'none', success: 204, errors: ['UNAUTHORIZED', 'FORBIDDEN'], extension: false },
 
   register: {
     method: 'POST', path: '/api/user/register', auth: 'none', success: 201, extension: false,

@@ -19,7 +19,9 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
   mountBlobStorage(app, deps.store);
-  app.useBodyParser('json', { limit: '1mb', verify: refuseDeepJson });
+  // Nest keeps `verify` out of the option type (it is reserved for `rawBody`, off here) but hands it to body-parser.
+  const jsonOptions = { limit: '1mb', verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
   app.useGlobalPipes(createValidationPipe());
   mountApiDocs(app);
   return app;

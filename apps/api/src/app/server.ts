@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { StartupError } from '../common/startup-error';
+import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../database/database';
 import { buildObjectStore } from '../modules/storage/object-store.factory';
@@ -27,8 +28,31 @@ export async function startServer(): Promise<NestExpressApplication> {
     migrationsApplied: database.migrations.applied,
     startupMs: Math.round(performance.now() - startedAt),
   });
+  logDevelopmentNotes(app, config);
   stopOnSignals(app);
   return app;
+}
+
+/** Where the admin token is (never the token itself), and a warning when the dev server is reachable from outside. */
+function logDevelopmentNotes(app: NestExpressApplication, config: AppConfig): void {
+  if (config.env !== 'development') return;
+  const logger = app.get(Logger);
+  const reset = `${config.publicUrl}/admin/reset`;
+  const token = config.admin.generatedIn
+    ? `$(node -p 'require(process.argv[1]).adminToken' ${config.admin.generatedIn})`
+    : '$ADMIN_TOKEN';
+  logger.log({
+    msg: `DELETE /admin/reset wipes everything; its admin token is ${config.admin.generatedIn ? `the "adminToken" key of ${config.admin.generatedIn}` : 'ADMIN_TOKEN'}: curl -X DELETE -H "Authorization: Bearer ${token}" ${reset}`,
+  });
+  if (!isLoopback(config.host)) {
+    logger.warn({
+      msg: `DEVELOPMENT SERVER LISTENING ON ${config.host}, NOT ONLY ON THIS MACHINE: anyone who can reach it can use /admin/reset with the admin token and read development mail codes in the log; use HOST=127.0.0.1 or APP_ENV=production`,
+    });
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) || /^::ffff:127\./i.test(host);
 }
 
 /**

@@ -58,6 +58,10 @@ export interface AppConfig {
   trustProxy: false | string[];
   compatibleCliVersion: string;
   logLevel: string;
+  /** `DELETE /admin/reset` (development only) needs this token; unset outside development. */
+  admin: AdminTokenConfig;
+  /** The OpenAPI UI and JSON at /api/docs; off in production unless API_DOCS_ENABLED. */
+  apiDocsEnabled: boolean;
   /**
    * Cheaper Argon2id for login passwords, honoured only when `env` is 'test'. The environment
    * cannot set it (`loadConfig` never does): test helpers put it into the config they build.
@@ -70,6 +74,12 @@ export interface PasswordHashCost {
   memoryCost: number;
   timeCost: number;
   parallelism: number;
+}
+
+export interface AdminTokenConfig {
+  token?: string;
+  /** The development secrets file the token was generated into (JSON key `adminToken`); unset when it came from ADMIN_TOKEN. */
+  generatedIn?: string;
 }
 
 /** Thrown for any configuration the server cannot start with; its message is one readable line. */

@@ -43,6 +43,7 @@ export const envSchema = z.object({
   USER_ID_HASH_SECRET: secret.optional(),
   OTP_SECRET: secret.optional(),
   REFRESH_TOKEN_SECRET: secret.optional(),
+  ADMIN_TOKEN: secret.optional(),
   MAX_FILE_SIZE_BYTES: int(1).default(5_000_000_000),
   USER_QUOTA_BYTES: int(1).default(10 * 1024 ** 3),
   GLOBAL_QUOTA_BYTES: int(0).default(0),
@@ -57,6 +58,7 @@ export const envSchema = z.object({
   RATE_LIMIT_ENABLED: boolean.default(true),
   TRUST_PROXY: z.string().optional(),
   COMPATIBLE_CLI_VERSION: z.string().min(1).default('1.1.0'),
+  API_DOCS_ENABLED: boolean.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
 });
 

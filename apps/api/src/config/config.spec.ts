@@ -48,7 +48,7 @@ describe('loadConfig', () => {
   });
 
   it('listens on all interfaces in production and takes the secrets from the environment', () => {
-    const config = loadConfig({ APP_ENV: 'production', DATA_DIR: tempDir(), ...secrets });
+    const config = loadConfig({ APP_ENV: 'production', DATA_DIR: tempDir(), SMTP_URL: 'smtp://mail.example:25', ...secrets });
 
     expect(config.host).toBe('0.0.0.0');
     expect(config.publicUrl).toBe('http://localhost:8080');
@@ -102,5 +102,88 @@ describe('loadConfig', () => {
 
   it('accepts trusted proxy addresses and subnets', () => {
     expect(loadConfig({ DATA_DIR: tempDir(), TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', 'loopback']);
+  });
+
+  describe('the admin token of DELETE /admin/reset', () => {
+    it('is generated once into the development secrets file, beside the other secrets', () => {
+      const dataDir = tempDir();
+      const first = loadConfig({ DATA_DIR: dataDir });
+      const second = loadConfig({ DATA_DIR: dataDir });
+      const file = path.join(dataDir, 'secrets.json');
+
+      expect(first.admin).toEqual({ token: expect.stringMatching(/^[\w-]{43}$/), generatedIn: file });
+      expect(second.admin).toEqual(first.admin);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).adminToken).toBe(first.admin.token);
+      expect(Object.values(first.secrets)).not.toContain(first.admin.token);
+    });
+
+    it('is added to a secrets file written before it existed, keeping the other secrets', () => {
+      const dataDir = tempDir();
+      const file = path.join(dataDir, 'secrets.json');
+      const old = { jwt: 'j'.repeat(43), userIdHash: 'u'.repeat(43), otp: 'o'.repeat(43), refreshToken: 'r'.repeat(43) };
+      fs.writeFileSync(file, JSON.stringify(old), { mode: 0o600 });
+
+      const config = loadConfig({ DATA_DIR: dataDir });
+
+      expect(config.secrets).toEqual(old);
+      expect(config.admin.token).toHaveLength(43);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ ...old, adminToken: config.admin.token });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    });
+
+    it('comes from ADMIN_TOKEN when set', () => {
+      expect(loadConfig({ DATA_DIR: tempDir(), ADMIN_TOKEN: 'a'.repeat(32) }).admin).toEqual({ token: 'a'.repeat(32) });
+    });
+
+    it('is neither generated nor needed outside development (reset answers 403 there)', () => {
+      expect(loadConfig({ APP_ENV: 'test', DATA_DIR: tempDir() }).admin).toEqual({});
+      expect(loadConfig({ APP_ENV: 'production', DATA_DIR: tempDir(), SMTP_URL: 'smtp://mail.example:25', ...secrets }).admin).toEqual({});
+    });
+
+    it('must be 32+ characters, and its value is never echoed', () => {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ADMIN_TOKEN: 'hunter2' })).toThrow(/^ADMIN_TOKEN must be at least 32 characters$/);
+    });
+  });
+
+  describe('production', () => {
+    const production = { APP_ENV: 'production', SMTP_URL: 'smtp://mail.example:25', ...secrets };
+    // docker-compose.yml's trial defaults before it required a .env, and MinIO's own default.
+    const composePlaceholders = {
+      JWT_SECRET: 'change-me-jwt-secret-0123456789abcdef',
+      USER_ID_HASH_SECRET: 'change-me-user-id-hash-0123456789abcdef',
+      OTP_SECRET: 'change-me-otp-secret-0123456789abcdef',
+      REFRESH_TOKEN_SECRET: 'change-me-refresh-0123456789abcdef',
+    };
+
+    it.each(Object.entries(composePlaceholders))('refuses the docker-compose placeholder of %s with one line naming it', (name, value) => {
+      const attempt = () => loadConfig({ DATA_DIR: tempDir(), ...production, [name]: value });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(new RegExp(`^${name} is a published placeholder; set a random value of 32\\+ characters in production$`));
+    });
+
+    it.each([
+      ['ADMIN_TOKEN', 'CHANGE-ME-' + 'x'.repeat(40)],
+      ['JWT_SECRET', 'changeme' + 'x'.repeat(40)],
+      ['S3_SECRET_ACCESS_KEY', 'coffer-minio-secret'],
+      ['S3_SECRET_ACCESS_KEY', 'minioadmin'],
+    ])('refuses any other placeholder (%s=%s)', (name, value) => {
+      const s3 = { S3_BUCKET: 'coffer', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's'.repeat(40) };
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ...production, ...s3, [name]: value })).toThrow(`${name} is a published placeholder`);
+    });
+
+    it.each(['JWT_SECRET', 'USER_ID_HASH_SECRET', 'OTP_SECRET', 'REFRESH_TOKEN_SECRET', 'ADMIN_TOKEN'])('refuses a %s shorter than 32 characters', (name) => {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ...production, [name]: 'x'.repeat(31) })).toThrow(`${name} must be at least 32 characters`);
+    });
+
+    it('requires SMTP_URL: verification codes must not end up in a log', () => {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ...production, SMTP_URL: undefined })).toThrow(/^SMTP_URL must be set in production/);
+    });
+
+    it('serves no API docs unless API_DOCS_ENABLED', () => {
+      expect(loadConfig({ DATA_DIR: tempDir(), ...production }).apiDocsEnabled).toBe(false);
+      expect(loadConfig({ DATA_DIR: tempDir(), ...production, API_DOCS_ENABLED: 'true' }).apiDocsEnabled).toBe(true);
+      expect(loadConfig({ DATA_DIR: tempDir() }).apiDocsEnabled).toBe(true);
+      expect(loadConfig({ DATA_DIR: tempDir(), API_DOCS_ENABLED: 'false' }).apiDocsEnabled).toBe(false);
+    });
   });
 });

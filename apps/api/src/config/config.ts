@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { AppConfig, ConfigError, Secrets } from './app-config';
+import { AdminTokenConfig, AppConfig, ConfigError, Secrets } from './app-config';
 import { envSchema, Env } from './config.schema';
 import { loadOrCreateDevSecrets } from './dev-secrets';
+import { refuseUnsafeProductionValues } from './production-checks';
 
 const SECRET_VARS = {
   jwt: 'JWT_SECRET',
@@ -19,6 +20,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = parseEnv(source);
   const host = env.HOST ?? (env.APP_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
   const dataDir = path.resolve(env.DATA_DIR);
+  const serverSecrets = secrets(env, dataDir);
+  if (env.APP_ENV === 'production') refuseUnsafeProductionValues(env);
   return {
     env: env.APP_ENV,
     host,
@@ -28,7 +31,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     storage: storageConfig(env, dataDir),
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
-    secrets: secrets(env, dataDir),
+    secrets: serverSecrets,
     limits: {
       maxFileSizeBytes: env.MAX_FILE_SIZE_BYTES,
       userQuotaBytes: env.USER_QUOTA_BYTES,
@@ -48,6 +51,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: trustProxy(env.TRUST_PROXY),
     compatibleCliVersion: env.COMPATIBLE_CLI_VERSION,
     logLevel: env.LOG_LEVEL,
+    admin: adminToken(env, dataDir),
+    apiDocsEnabled: env.API_DOCS_ENABLED ?? env.APP_ENV !== 'production',
   };
 }
 
@@ -62,7 +67,7 @@ function parseEnv(source: Record<string, string | undefined>): Env {
   throw new ConfigError(`${name} ${issue.message}${shown}`);
 }
 
-const SECRET_VARS_SET = new Set<string>([...Object.values(SECRET_VARS), 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARS_SET = new Set<string>([...Object.values(SECRET_VARS), 'ADMIN_TOKEN', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL']);
 
 function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';
@@ -98,8 +103,21 @@ function secrets(env: Env, dataDir: string): Secrets {
   if (env.APP_ENV === 'production') {
     throw new ConfigError(`${missing.map((k) => SECRET_VARS[k]).join(', ')} must be set in production (32+ random characters each)`);
   }
-  const generated = loadOrCreateDevSecrets(path.join(dataDir, 'secrets.json'));
+  const file = loadOrCreateDevSecrets(devSecretsFile(dataDir));
+  const generated: Secrets = { jwt: file.jwt, userIdHash: file.userIdHash, otp: file.otp, refreshToken: file.refreshToken };
   return { ...generated, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v)) };
+}
+
+/** Reset is development-only, so only development generates a token when ADMIN_TOKEN is unset. */
+function adminToken(env: Env, dataDir: string): AdminTokenConfig {
+  if (env.ADMIN_TOKEN) return { token: env.ADMIN_TOKEN };
+  if (env.APP_ENV !== 'development') return {};
+  const file = devSecretsFile(dataDir);
+  return { token: loadOrCreateDevSecrets(file).adminToken, generatedIn: file };
+}
+
+function devSecretsFile(dataDir: string): string {
+  return path.join(dataDir, 'secrets.json');
 }
 
 function trustProxy(value: string | undefined): false | string[] {

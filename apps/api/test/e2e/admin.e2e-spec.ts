@@ -22,7 +22,7 @@ describe.each(STORAGE_DRIVERS)('DELETE /admin/reset with the %s storage driver',
       expect(await putBlob(p.body.upload_resource, Buffer.alloc(5))).toBe(200);
       expect((await fetch(`${t.baseUrl}/files/download/${a.key}`, { redirect: 'manual' })).status).toBe(303);
 
-      const res = await fetch(`${t.baseUrl}/admin/reset`, { method: 'DELETE' });
+      const res = await fetch(`${t.baseUrl}/admin/reset`, { method: 'DELETE', headers: { Authorization: `Bearer ${t.config.admin.token}` } });
 
       expect(res.status).toBe(204);
       const prisma = t.database.prisma;

@@ -1,5 +1,5 @@
-import { Controller, Delete, HttpCode } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Headers, HttpCode } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { AdminService } from './admin.service';
 
@@ -10,10 +10,12 @@ export class AdminController {
 
   @Delete('reset')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Development only: wipe every table and every stored object' })
+  @ApiOperation({ summary: 'Development only: wipe every table and every stored object (needs the admin token)' })
+  @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Everything is gone' })
+  @ApiUnauthorizedResponse({ description: 'No admin token, or a wrong one (Authorization: Bearer <ADMIN_TOKEN>)' })
   @ApiErrors('adminReset')
-  reset(): Promise<void> {
-    return this.admin.reset();
+  reset(@Headers('authorization') authorization: string | undefined): Promise<void> {
+    return this.admin.reset(authorization);
   }
 }

@@ -5,23 +5,44 @@ import { AdminRepository } from './admin.repository';
 import { AdminService } from './admin.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 
-const configFor = (env: AppEnv) => ({ env }) as AppConfig;
+const TOKEN = 'admin-token-'.padEnd(43, 'x');
+const configFor = (env: AppEnv, token: string | undefined = TOKEN) => ({ env, admin: { token } }) as AppConfig;
 
 describe('AdminService.reset', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('wipes every table and every object in development mode', async () => {
+  it('wipes every table and every object in development mode for the admin token', async () => {
     const admin = strictMock<AdminRepository>('admin', { wipeAllTables: jest.fn().mockResolvedValue(['files', 'users']) });
     const store = strictMock<ObjectStore>('store', { deletePrefix: jest.fn().mockResolvedValue(3) });
 
-    await new AdminService(admin, store, configFor('development')).reset();
+    await new AdminService(admin, store, configFor('development')).reset(`Bearer ${TOKEN}`);
 
     expect(admin.wipeAllTables).toHaveBeenCalled();
     expect(store.deletePrefix).toHaveBeenCalledWith('usrh-');
   });
 
-  it.each<AppEnv>(['production', 'test'])('refuses with 403 in %s mode and touches nothing', async (env) => {
-    await expect(new AdminService(strictMock('admin'), strictMock('store'), configFor(env)).reset()).rejects.toMatchObject({
+  it.each([
+    ['no header', undefined],
+    ['an empty bearer', 'Bearer '],
+    ['a wrong token of the same length', `Bearer ${'y'.repeat(TOKEN.length)}`],
+    ['a prefix of the token', `Bearer ${TOKEN.slice(0, -1)}`],
+    ['the token plus one character', `Bearer ${TOKEN}x`],
+    ['the token without the scheme', TOKEN],
+    ['another scheme', `Basic ${TOKEN}`],
+  ])('refuses %s with 401 in development mode and touches nothing', async (_what, authorization) => {
+    await expect(new AdminService(strictMock('admin'), strictMock('store'), configFor('development')).reset(authorization)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('refuses every caller when no token is configured', async () => {
+    await expect(new AdminService(strictMock('admin'), strictMock('store'), configFor('development', undefined)).reset('Bearer ')).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it.each<AppEnv>(['production', 'test'])('refuses with 403 in %s mode, even with the right token, and touches nothing', async (env) => {
+    await expect(new AdminService(strictMock('admin'), strictMock('store'), configFor(env)).reset(`Bearer ${TOKEN}`)).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });

@@ -3,6 +3,7 @@ import { OWNER_HASH_MARKER, type ObjectStore } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { OBJECT_STORE } from '../storage/storage.module';
+import { adminTokenMatches } from './admin-token';
 import { AdminRepository } from './admin.repository';
 
 @Injectable()
@@ -16,12 +17,16 @@ export class AdminService {
   ) {}
 
   /**
-   * Wipes every table and every stored object. Only a server in development mode does this; in
-   * test and production mode it is refused, whatever the caller.
+   * Wipes every table and every stored object. Only a server in development mode does this, and
+   * only for a caller sending the admin token (`authorization` is the request's header); in test
+   * and production mode it is refused, whatever the token.
    */
-  async reset(): Promise<void> {
+  async reset(authorization: string | undefined): Promise<void> {
     if (this.config.env !== 'development') {
       throw new DomainError('FORBIDDEN', 'Reset is only available when the server runs in development mode');
+    }
+    if (!adminTokenMatches(authorization, this.config.admin.token)) {
+      throw new DomainError('UNAUTHORIZED', 'Reset needs the admin token: send Authorization: Bearer <ADMIN_TOKEN>');
     }
     const tables = await this.admin.wipeAllTables();
     const objects = await this.store.deletePrefix(OWNER_HASH_MARKER);
