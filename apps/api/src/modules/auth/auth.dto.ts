@@ -30,10 +30,10 @@ export class RegisterResponse implements wire.RegisterResponse {
   @ApiProperty({ format: 'uuid', description: 'The account id' })
   id!: string;
 
-  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', description: 'RFC 3339, UTC, milliseconds' })
+  @ApiProperty({ example: '2026-01-01T00:00:00Z', description: 'RFC 3339 UTC' })
   created_at!: string;
 
-  @ApiProperty({ example: '2026-01-01T00:00:00.000Z', description: 'RFC 3339, UTC, milliseconds' })
+  @ApiProperty({ example: '2026-01-01T00:00:00Z', description: 'RFC 3339 UTC' })
   updated_at!: string;
 
   @ApiProperty({ example: 'alice@example.com', description: 'Trimmed and lower-cased' })
