@@ -6,6 +6,7 @@ import { authLoginCommand } from './commands/auth-login';
 import { authLogoutCommand } from './commands/auth-logout';
 import { authRegisterCommand } from './commands/auth-register';
 import { authResendCommand } from './commands/auth-resend';
+import { authStatusCommand } from './commands/auth-status';
 import { authVerifyCommand } from './commands/auth-verify';
 import { configSetServerCommand } from './commands/config-set-server';
 import { configShowCommand } from './commands/config-show';
@@ -43,11 +44,12 @@ export function buildProgram(runtime: Runtime): Command {
 
   program
     .command('auth')
-    .description('account: register, verify, resend, login, logout, delete-account')
+    .description('account: register, verify, resend, login, status, logout, delete-account')
     .addCommand(authRegisterCommand(runtime))
     .addCommand(authVerifyCommand(runtime))
     .addCommand(authResendCommand(runtime))
     .addCommand(authLoginCommand(runtime))
+    .addCommand(authStatusCommand(runtime))
     .addCommand(authLogoutCommand(runtime))
     .addCommand(authDeleteAccountCommand(runtime));
   program.addCommand(uploadCommand(runtime));
