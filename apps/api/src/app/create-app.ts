@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
 import { refuseDeepJson } from './json-depth';
+import { securityHeaders } from './security-headers';
 
 /** Builds the configured HTTP application; `main.ts` and the e2e tests share it. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
@@ -18,12 +19,13 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useLogger(app.get(Logger));
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   mountBlobStorage(app, deps.store);
   // Nest keeps `verify` out of the option type (it is reserved for `rawBody`, off here) but hands it to body-parser.
   const jsonOptions = { limit: '1mb', verify: refuseDeepJson };
   app.useBodyParser('json', jsonOptions);
   app.useGlobalPipes(createValidationPipe());
-  mountApiDocs(app);
+  if (deps.config.apiDocsEnabled) mountApiDocs(app);
   return app;
 }
 

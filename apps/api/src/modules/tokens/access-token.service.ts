@@ -41,6 +41,8 @@ export class AccessTokenService {
     } catch {
       throw invalidToken();
     }
+    // jsonwebtoken accepts a token without `exp` as never expiring; every token issued here has one.
+    if (typeof payload.exp !== 'number') throw invalidToken();
     const { sub, ver } = payload;
     if (typeof sub !== 'string' || typeof ver !== 'number' || !Number.isInteger(ver)) throw invalidToken();
     return { sub, ver };
