@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The built CLI (`npx tsc -b libs/crypto apps/cli` first). */
-export const CLI = join(__dirname, '..', 'dist', 'main.js');
+/** The `coffer` binary as installed (it runs the build: `npx tsc -b apps/cli` first), at production Argon2id cost. */
+export const CLI = join(__dirname, '..', 'bin', 'coffer.js');
+/** The same built program with cheap Argon2id (FAST_KDF), for tests that are not about the KDF's cost. */
+export const FAST_KDF_CLI = join(__dirname, 'coffer-fast-kdf.js');
 
 export interface CliRun {
   code: number | null;
@@ -18,6 +20,8 @@ export interface CliOptions {
   stdin?: string;
   /** Working directory (where `decrypt` writes by default); the system temp dir unless given. */
   cwd?: string;
+  /** The program to run: CLI or FAST_KDF_CLI. */
+  entry: string;
 }
 
 /**
@@ -34,7 +38,7 @@ export function coffer(args: string[], options: CliOptions): Promise<CliRun> {
     ...options.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.entry, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { readConfig } from './config-store';
 import { UsageError } from './errors';
+import { PRODUCTION_KDF, type KdfPolicy } from './kdf-policy';
 import { Output } from './output';
 import { DEFAULT_SERVER, normalizeServerUrl } from './server-url';
 import { resolveHome } from './state-files';
@@ -35,6 +36,7 @@ export class Context {
     readonly globals: GlobalOptions,
     readonly env: NodeJS.ProcessEnv,
     readonly io: Io,
+    readonly kdf: KdfPolicy = PRODUCTION_KDF,
   ) {
     this.home = resolveHome(env);
     this.out = new Output(io.stdout, io.stderr, globals.json === true, globals.verbose === true);

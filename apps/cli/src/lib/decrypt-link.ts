@@ -169,13 +169,13 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
       const passphrase = await readPassphrase(ctx, { file: choice.file, stdin: choice.stdin }, false);
       let params: KdfParams;
       try {
-        params = meta.kdf_params ? parseKdfParams(meta.kdf_params) : DEFAULT_KDF_PARAMS;
+        params = meta.kdf_params ? parseKdfParams(meta.kdf_params, ctx.kdf.bounds) : DEFAULT_KDF_PARAMS;
       } catch (error) {
         throw new CliError(`decryption failed: the file's key derivation parameters are refused (${(error as Error).message})`, 'The metadata may have been tampered with; ask the sender.');
       }
       const salt = Buffer.from(meta.passphrase_salt, 'base64');
       try {
-        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params, { forDecryption: true }), commitment: metaCommitment };
+        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params, { forDecryption: true, bounds: ctx.kdf.bounds }), commitment: metaCommitment };
       } catch (error) {
         if (error instanceof RangeError) throw new CliError(`decryption failed: ${error.message}`, 'Check the passphrase.');
         throw error;

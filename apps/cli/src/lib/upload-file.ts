@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { aesGcmImplementation, blobSize, DEFAULT_KDF_PARAMS, deriveKeyFromPassphrase, encrypt, FileChangedError, newSalt, prestartEncryptWorker, randomDek, type Vault } from '@coffer/crypto';
+import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, FileChangedError, newSalt, prestartEncryptWorker, randomDek, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
@@ -55,7 +55,7 @@ export async function uploadFile(
   let passphraseSalt = '';
   if (keying.mode === 'passphrase') {
     const salt = newSalt();
-    dek = await deriveKeyFromPassphrase(keying.passphrase, salt, DEFAULT_KDF_PARAMS);
+    dek = await deriveKeyFromPassphrase(keying.passphrase, salt, ctx.kdf.passphrase, { bounds: ctx.kdf.bounds });
     passphraseSalt = salt.toString('base64');
   } else {
     dek = randomDek();
@@ -112,7 +112,7 @@ export async function uploadFile(
       plaintext_size_bytes: plaintextSize,
       passphrase_salt: passphraseSalt,
       key_commitment: blob.commitment,
-      kdf_params: keying.mode === 'passphrase' ? { ...DEFAULT_KDF_PARAMS } : undefined,
+      kdf_params: keying.mode === 'passphrase' ? { ...ctx.kdf.passphrase } : undefined,
     },
     what,
   );

@@ -57,14 +57,14 @@ export async function beginOpeningVault(ctx: Context, options: VaultPasswordOpti
 
 async function unlock(ctx: Context, password: string, exists: boolean): Promise<Vault> {
   try {
-    if (exists) return await Vault.open(ctx.vaultDir, password);
+    if (exists) return await Vault.open(ctx.vaultDir, password, { bounds: ctx.kdf.bounds });
     try {
-      const vault = await Vault.create(ctx.vaultDir, password);
+      const vault = await Vault.create(ctx.vaultDir, password, { kdf: ctx.kdf.vault, bounds: ctx.kdf.bounds });
       ctx.out.notice(`Created a key vault in ${ctx.vaultDir}. Keep its password safe: without it the keys of your vault-mode files are lost.`);
       return vault;
     } catch (error) {
       // Another coffer process created it at the same moment: use that one.
-      if (error instanceof VaultError && error.code === 'ALREADY_EXISTS') return await Vault.open(ctx.vaultDir, password);
+      if (error instanceof VaultError && error.code === 'ALREADY_EXISTS') return await Vault.open(ctx.vaultDir, password, { bounds: ctx.kdf.bounds });
       throw error;
     }
   } catch (error) {
