@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccessTokenService } from '../../apps/api/src/modules/tokens/access-token.service';
+import { RefreshTokenService } from '../../apps/api/src/modules/tokens/refresh-token.service';
 import type { TestApp } from './test-app';
 
 export interface TestUser {
@@ -19,6 +19,6 @@ export async function createVerifiedUser(testApp: TestApp, email = `user-${rando
   const user = await testApp.database.prisma.user.create({
     data: { email, passwordHash: 'not-a-login-password', verifiedAt: new Date() },
   });
-  const accessToken = testApp.app.get(AccessTokenService).issue(user);
+  const { accessToken } = await testApp.app.get(RefreshTokenService).startSession(user);
   return { id: user.id, email, accessToken, auth: { Authorization: `Bearer ${accessToken}` } };
 }

@@ -201,11 +201,11 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       const stale = await register(email(), '111111');
       const verified = await register(email(), '222222');
       await accounts.markVerified(verified!.id, (await codesOf(verified!.id))[0].id, clock.now());
-      const revokedSession = await refreshTokens.startFamily(verified!.id);
+      const revokedSession = (await refreshTokens.startSession({ id: verified!.id, tokenVersion: 0 })).refreshToken;
       await refreshTokens.revoke(revokedSession);
-      await refreshTokens.startFamily(verified!.id); // will go idle
+      await refreshTokens.startSession({ id: verified!.id, tokenVersion: 0 }); // will go idle
       clock.advance(15 * 24 * 3600);
-      const liveSession = await refreshTokens.startFamily(verified!.id);
+      const liveSession = (await refreshTokens.startSession({ id: verified!.id, tokenVersion: 0 })).refreshToken;
       const fresh = await register(email(), '333333');
       clock.advance(601); // the fresh sign-up's code has expired; the account has not
 

@@ -40,7 +40,7 @@ describe('refresh-token families on PostgreSQL', () => {
 
   it('stores only the keyed hash of the token', async () => {
     const userId = await verifiedUser();
-    const token = await service.startFamily(userId);
+    const token = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
     const [row] = await db.prisma.refreshToken.findMany({ where: { family: { userId } } });
     expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(token);
@@ -48,7 +48,7 @@ describe('refresh-token families on PostgreSQL', () => {
 
   it('keeps exactly one current token per family when rotations of one token race', async () => {
     const userId = await verifiedUser();
-    const token = await service.startFamily(userId);
+    const token = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
 
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => service.refresh(token, true)));
 
@@ -61,7 +61,7 @@ describe('refresh-token families on PostgreSQL', () => {
 
   it('revokes the family on reuse after the overlap, even while a rotation is in flight elsewhere', async () => {
     const userId = await verifiedUser();
-    const first = await service.startFamily(userId);
+    const first = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
     const second = (await service.refresh(first, true)).refreshToken!;
     clock.advance(11);
 
@@ -79,9 +79,9 @@ describe('refresh-token families on PostgreSQL', () => {
   it('revokeAllForUser bumps the token version and revokes every family of the user, and only of that user', async () => {
     const userId = await verifiedUser();
     const other = await verifiedUser();
-    const a = await service.startFamily(userId);
-    const b = await service.startFamily(userId);
-    const c = await service.startFamily(other);
+    const a = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
+    const b = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
+    const c = (await service.startSession({ id: other, tokenVersion: 0 })).refreshToken;
     const versions = new TokenVersionRepository(db.prisma);
 
     await service.revokeAllForUser(userId);
@@ -93,22 +93,23 @@ describe('refresh-token families on PostgreSQL', () => {
     await expect(service.refresh(c, false)).resolves.toEqual({ accessToken: expect.any(String) });
   });
 
-  it('issues access tokens carrying the current token version', async () => {
+  it('issues access tokens carrying the current token version and naming their login (sid = the family id)', async () => {
     const userId = await verifiedUser();
     await db.prisma.user.update({ where: { id: userId }, data: { tokenVersion: 7 } });
-    const token = await service.startFamily(userId);
+    const token = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
     const { accessToken } = await service.refresh(token, false);
-    expect(JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString())).toMatchObject({ sub: userId, ver: 7 });
+    const [family] = await db.prisma.refreshTokenFamily.findMany({ where: { userId } });
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString())).toMatchObject({ sub: userId, ver: 7, sid: family.id });
   });
 
   it('deleteDead removes expired, revoked and idle families but keeps live ones with their rotated tokens', async () => {
     await db.prisma.user.deleteMany();
     const userId = await verifiedUser();
-    const revoked = await service.startFamily(userId);
+    const revoked = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
     await service.revoke(revoked);
-    await service.startFamily(userId); // goes idle
+    await service.startSession({ id: userId, tokenVersion: 0 }); // goes idle
     clock.advance(13 * 24 * 3600);
-    const live = await service.startFamily(userId);
+    const live = (await service.startSession({ id: userId, tokenVersion: 0 })).refreshToken;
     await service.refresh(live, true);
     clock.advance(2 * 24 * 3600);
 

@@ -1,4 +1,3 @@
-import { AccessTokenService } from '../tokens/access-token.service';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
 import { AccountService } from './account.service';
@@ -25,20 +24,19 @@ describe('AccountService', () => {
     return new AccountService(
       strictMock<AccountRepository>('accounts', parts.accounts),
       strictMock<PasswordHasher>('passwords', { verify: parts.verify ?? jest.fn().mockResolvedValue(true) }),
-      strictMock<AccessTokenService>('accessTokens', { issue: jest.fn().mockReturnValue('access-jwt') }),
       strictMock<RefreshTokenService>('refreshTokens', parts.refreshTokens),
     );
   }
 
   describe('login', () => {
     it('answers an access token and the first refresh token of a new family', async () => {
-      const startFamily = jest.fn().mockResolvedValue('refresh-token');
+      const startSession = jest.fn().mockResolvedValue({ accessToken: 'access-jwt', refreshToken: 'refresh-token' });
       const verify = jest.fn().mockResolvedValue(true);
-      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify, refreshTokens: { startFamily } });
+      const service = serviceWith({ accounts: { findByEmail: jest.fn().mockResolvedValue(ACCOUNT) }, verify, refreshTokens: { startSession } });
 
       await expect(service.login('alice@example.com', 'correct horse')).resolves.toEqual({ accessToken: 'access-jwt', refreshToken: 'refresh-token' });
       expect(verify).toHaveBeenCalledWith('$argon2id$hash', 'correct horse');
-      expect(startFamily).toHaveBeenCalledWith(ACCOUNT.id);
+      expect(startSession).toHaveBeenCalledWith(ACCOUNT);
     });
 
     it('checks the password against the dummy hash for an unknown e-mail, then answers INVALID_CREDENTIALS', async () => {

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/domain-error';
-import { AccessTokenService } from '../tokens/access-token.service';
-import { RefreshTokenService } from '../tokens/refresh-token.service';
+import { RefreshTokenService, SessionTokens } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
 import { PasswordHasher } from './password-hasher';
-
-export interface SessionTokens {
-  accessToken: string;
-  refreshToken: string;
-}
 
 /** What needs the account's password: logging in here, and deleting the account (its own module). */
 @Injectable()
@@ -16,14 +10,13 @@ export class AccountService {
   constructor(
     private readonly accounts: AccountRepository,
     private readonly passwords: PasswordHasher,
-    private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
   ) {}
 
   /** A new session (refresh-token family) and its first access token. */
   async login(email: string, password: string): Promise<SessionTokens> {
     const account = await this.authenticate(email, password);
-    return { accessToken: this.accessTokens.issue(account), refreshToken: await this.refreshTokens.startFamily(account.id) };
+    return this.refreshTokens.startSession(account);
   }
 
   /**

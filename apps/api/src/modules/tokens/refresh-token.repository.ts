@@ -34,15 +34,18 @@ export interface Rotation {
 export class RefreshTokenRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async createFamily(family: NewFamily): Promise<void> {
-    await this.prisma.refreshTokenFamily.create({
+  /** The new family's id. */
+  async createFamily(family: NewFamily): Promise<string> {
+    const created = await this.prisma.refreshTokenFamily.create({
       data: {
         userId: family.userId,
         expiresAt: family.expiresAt,
         createdAt: family.now,
         tokens: { create: { tokenHash: family.tokenHash, idleExpiresAt: family.idleExpiresAt, createdAt: family.now } },
       },
+      select: { id: true },
     });
+    return created.id;
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined> {

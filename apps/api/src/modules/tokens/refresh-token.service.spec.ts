@@ -36,10 +36,10 @@ describe('RefreshTokenService', () => {
     return new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', repository), accessTokens, clock, config);
   }
 
-  describe('startFamily', () => {
+  describe('startSession', () => {
     it('stores only a keyed hash of 32 random bytes, with the absolute and the (shorter) idle expiry', async () => {
-      const createFamily = jest.fn().mockResolvedValue(undefined);
-      const token = await serviceWith({ createFamily }).startFamily('user-1');
+      const createFamily = jest.fn().mockResolvedValue('family-9');
+      const { refreshToken: token, accessToken } = await serviceWith({ createFamily }).startSession(USER);
 
       expect(Buffer.from(token, 'base64url')).toHaveLength(32);
       expect(createFamily).toHaveBeenCalledWith({
@@ -50,12 +50,14 @@ describe('RefreshTokenService', () => {
         now: NOW,
       });
       expect(createFamily.mock.calls[0][0].tokenHash).not.toContain(token);
+      expect(accessToken).toBe('access-jwt');
+      expect(accessTokens.issue).toHaveBeenLastCalledWith(USER, 'family-9');
     });
 
     it('caps the idle expiry at the absolute one when REFRESH_TOKEN_TTL_SECONDS is shorter', async () => {
       const createFamily = jest.fn().mockResolvedValue(undefined);
       const shortLived = { ...config, ttl: { ...config.ttl, refreshTokenSeconds: 3600 } } as AppConfig;
-      await new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', { createFamily }), accessTokens, clock, shortLived).startFamily('user-1');
+      await new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', { createFamily }), accessTokens, clock, shortLived).startSession(USER);
 
       expect(createFamily.mock.calls[0][0].idleExpiresAt).toEqual(new Date(NOW.getTime() + 3600_000));
     });
@@ -63,10 +65,10 @@ describe('RefreshTokenService', () => {
 
   describe('refresh', () => {
     it('finds the token by the same hash it was stored under', async () => {
-      const createFamily = jest.fn().mockResolvedValue(undefined);
+      const createFamily = jest.fn().mockResolvedValue('family-9');
       const findByHash = jest.fn().mockResolvedValue(undefined);
       const service = serviceWith({ createFamily, findByHash });
-      const token = await service.startFamily('user-1');
+      const { refreshToken: token } = await service.startSession(USER);
 
       await domainError(service.refresh(token, false));
 
@@ -78,7 +80,7 @@ describe('RefreshTokenService', () => {
       const service = serviceWith({ findByHash: jest.fn().mockResolvedValue(record()), touch });
 
       await expect(service.refresh('token', false)).resolves.toEqual({ accessToken: 'access-jwt' });
-      expect(accessTokens.issue).toHaveBeenCalledWith(USER);
+      expect(accessTokens.issue).toHaveBeenLastCalledWith(USER, 'family-1');
       expect(touch).toHaveBeenCalledWith('token-1', NOW, new Date(NOW.getTime() + REFRESH_IDLE_SECONDS * 1000));
     });
 

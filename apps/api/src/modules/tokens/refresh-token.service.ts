@@ -15,6 +15,11 @@ export const REFRESH_IDLE_SECONDS = 14 * 24 * 3600;
  */
 export const ROTATION_OVERLAP_SECONDS = 10;
 
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
 export interface RefreshResult {
   accessToken: string;
   /** Only when rotation was asked for. */
@@ -36,13 +41,19 @@ export class RefreshTokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Starts a new family (a login) and returns its first token. */
-  async startFamily(userId: string): Promise<string> {
+  /** Starts a new family (a login): its first refresh token and an access token naming it. */
+  async startSession(user: { id: string; tokenVersion: number }): Promise<SessionTokens> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.ttl.refreshTokenSeconds * 1000);
-    const token = newToken();
-    await this.tokens.createFamily({ userId, expiresAt, tokenHash: this.hash(token), idleExpiresAt: idleExpiry(now, expiresAt), now });
-    return token;
+    const refreshToken = newToken();
+    const familyId = await this.tokens.createFamily({
+      userId: user.id,
+      expiresAt,
+      tokenHash: this.hash(refreshToken),
+      idleExpiresAt: idleExpiry(now, expiresAt),
+      now,
+    });
+    return { accessToken: this.accessTokens.issue(user, familyId), refreshToken };
   }
 
   /**
@@ -59,7 +70,7 @@ export class RefreshTokenService {
       await this.tokens.revokeFamily(record.familyId, now);
       throw invalidRefreshToken();
     }
-    const accessToken = this.accessTokens.issue(record.user);
+    const accessToken = this.accessTokens.issue(record.user, record.familyId);
     if (!rotate) {
       if (!record.rotatedAt) await this.tokens.touch(record.id, now, idleExpiry(now, record.family.expiresAt));
       return { accessToken };
