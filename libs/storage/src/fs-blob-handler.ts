@@ -7,9 +7,18 @@ import { OBJECT_CONTENT_TYPE } from './object-store';
 
 export type FsBlobHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Undefined: the key takes no upload any more (its file was completed, deleted or failed, or never existed). */
+export type UploadPermission = { maxBytes: number } | undefined;
+export type UploadPermissionCheck = (key: string) => Promise<UploadPermission>;
+
 export interface FsBlobHandlerOptions {
   /** Called with unexpected failures (answered 500); client mistakes are not reported. */
   onError?: (err: unknown) => void;
+  /**
+   * Asked when a PUT arrives and again right before its body replaces the key: a signed URL
+   * alone does not decide, the owner of the keys does. Without it every signed PUT is taken.
+   */
+  mayUpload?: UploadPermissionCheck;
 }
 
 /** Express keeps the full target in `originalUrl` and rewrites `url` below a mount point. */
@@ -22,14 +31,14 @@ type BlobRequest = IncomingMessage & { originalUrl?: string };
  */
 export function createFsBlobHandler(store: FsObjectStore, options: FsBlobHandlerOptions = {}): FsBlobHandler {
   return (req, res) => {
-    handle(store, req, res).catch((err: unknown) => {
+    handle(store, req, res, options).catch((err: unknown) => {
       options.onError?.(err);
       sendError(res, 500, 'INTERNAL_ERROR', 'The object could not be stored or read.');
     });
   };
 }
 
-async function handle(store: FsObjectStore, req: BlobRequest, res: ServerResponse): Promise<void> {
+async function handle(store: FsObjectStore, req: BlobRequest, res: ServerResponse, options: FsBlobHandlerOptions): Promise<void> {
   const method = requestMethod(req.method);
   if (method === undefined) {
     res.setHeader('Allow', 'GET, HEAD, PUT');
@@ -47,9 +56,17 @@ async function handle(store: FsObjectStore, req: BlobRequest, res: ServerRespons
     }
   }
   if (method === 'PUT') {
-    return receive(store, req, res, auth.claims.key, auth.claims.length);
+    const { key, length, expires } = auth.claims;
+    return receive(store, req, res, { key, signedLength: length, deadline: new Date(expires * 1000), mayUpload: options.mayUpload });
   }
   return serve(store, req, res, auth.claims.key, auth.claims.filename);
+}
+
+interface Upload {
+  key: string;
+  signedLength: number | undefined;
+  deadline: Date;
+  mayUpload: UploadPermissionCheck | undefined;
 }
 
 function requestMethod(method: string | undefined): FsUrlMethod | undefined {
@@ -63,8 +80,7 @@ async function receive(
   store: FsObjectStore,
   req: IncomingMessage,
   res: ServerResponse,
-  key: string,
-  signedLength: number | undefined,
+  { key, signedLength, deadline, mayUpload }: Upload,
 ): Promise<void> {
   const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (contentType !== OBJECT_CONTENT_TYPE) {
@@ -86,8 +102,16 @@ async function receive(
   if (length > store.maxObjectBytes) {
     return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than this server accepts.');
   }
+  const permission = mayUpload === undefined ? { maxBytes: store.maxObjectBytes } : await mayUpload(key);
+  if (permission === undefined) {
+    return sendError(res, 403, 'UPLOAD_CLOSED', 'This URL takes no upload any more: its file was completed, deleted or failed.');
+  }
+  if (length > permission.maxBytes) {
+    return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than this file may be.');
+  }
+  const mayCommit = mayUpload === undefined ? undefined : async () => (await mayUpload(key)) !== undefined;
   try {
-    await store.receive(key, req, length);
+    await store.receive(key, req, length, { deadline, mayCommit });
   } catch (err) {
     if (err instanceof FsStoreError) {
       const [status, message] = RECEIVE_ERRORS[err.code];
@@ -104,6 +128,8 @@ const RECEIVE_ERRORS: Record<FsStoreErrorCode, [number, string]> = {
   KEY_CONFLICT: [409, 'The object cannot be stored under this key.'],
   STORAGE_FULL: [507, 'The storage is full.'],
   STORAGE_UNAVAILABLE: [503, 'The storage is unavailable.'],
+  UPLOAD_EXPIRED: [403, 'This URL expired before the upload finished; nothing was stored.'],
+  UPLOAD_CLOSED: [403, 'This URL takes no upload any more: its file was completed, deleted or failed.'],
 };
 
 async function serve(

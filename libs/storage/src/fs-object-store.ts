@@ -15,6 +15,7 @@ import {
   type PresignGetOptions,
   type PresignPutOptions,
   type StoreClock,
+  type StoredObject,
 } from './object-store';
 import { buildFsUrl, parseFsUrl, verifyFsSignature, type FsUrlClaims, type FsUrlMethod } from './fs-url-signer';
 
@@ -30,7 +31,20 @@ export interface FsObjectStoreOptions {
   maxObjectBytes?: number;
 }
 
-export type FsStoreErrorCode = 'BODY_LENGTH_MISMATCH' | 'KEY_CONFLICT' | 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE';
+export type FsStoreErrorCode =
+  | 'BODY_LENGTH_MISMATCH'
+  | 'KEY_CONFLICT'
+  | 'STORAGE_FULL'
+  | 'STORAGE_UNAVAILABLE'
+  | 'UPLOAD_EXPIRED'
+  | 'UPLOAD_CLOSED';
+
+export interface ReceiveOptions {
+  /** The upload's URL expiry: a body still arriving then is cut off, and nothing is stored after it. */
+  deadline?: Date;
+  /** Asked once the body is on disk, right before it replaces the key: false stores nothing. */
+  mayCommit?: () => Promise<boolean>;
+}
 
 /** A failure of `receive` that the blob handler turns into a specific HTTP answer. */
 export class FsStoreError extends Error {
@@ -185,8 +199,12 @@ export class FsObjectStore implements ObjectStore {
    * the target, fsynced and renamed into place, so readers only ever see complete objects and a
    * failed upload leaves nothing behind (an existing object stays as it was).
    */
-  async receive(key: string, body: AsyncIterable<Uint8Array>, length: number): Promise<void> {
+  async receive(key: string, body: AsyncIterable<Uint8Array>, length: number, options: ReceiveOptions = {}): Promise<void> {
     assertValidKey(key);
+    const deadlineMs = options.deadline?.getTime() ?? Number.POSITIVE_INFINITY;
+    if (this.clock.now().getTime() >= deadlineMs) {
+      throw new FsStoreError('UPLOAD_EXPIRED', 'the upload URL has expired');
+    }
     const target = this.pathOf(key);
     // `~` is not allowed in keys, so a temporary file (TEMP_FILE_NAME) can never be mistaken for an object.
     const temp = join(dirname(target), `${basename(target)}~${randomBytes(8).toString('hex')}.part`);
@@ -194,10 +212,16 @@ export class FsObjectStore implements ObjectStore {
     let closed = false;
     let renamed = false;
     try {
-      await writeExactly(handle, body, length);
+      await writeExactly(handle, body, length, deadlineMs - this.clock.now().getTime());
       await handle.sync();
       await handle.close();
       closed = true;
+      if (options.mayCommit !== undefined && !(await options.mayCommit())) {
+        throw new FsStoreError('UPLOAD_CLOSED', 'the key no longer accepts uploads');
+      }
+      if (this.clock.now().getTime() >= deadlineMs) {
+        throw new FsStoreError('UPLOAD_EXPIRED', 'the upload URL expired before the body was stored');
+      }
       await rename(temp, target);
       renamed = true;
       await syncDirectory(dirname(target));
@@ -210,6 +234,30 @@ export class FsObjectStore implements ObjectStore {
       if (!renamed) {
         await rm(temp, { force: true }).catch(() => undefined);
       }
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    if (prefix !== '') assertValidPrefix(prefix);
+    const cut = prefix.lastIndexOf('/') + 1;
+    yield* this.listUnder(prefix.slice(0, cut), prefix.slice(cut));
+  }
+
+  /** Objects under the directory of `keyPrefix` (''/ or ending in '/') whose next segment starts with `namePrefix`, in key order. */
+  private async *listUnder(keyPrefix: string, namePrefix: string): AsyncGenerator<StoredObject> {
+    const entries = (await entriesOf(join(this.root, ...keyPrefix.split('/').filter(Boolean))))
+      .filter((entry) => entry.name.startsWith(namePrefix) && isValidKeySegment(entry.name) && (entry.isFile() || entry.isDirectory()))
+      // A directory's keys continue with '/', so that is where they sort among its siblings.
+      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const { entry } of entries) {
+      const key = `${keyPrefix}${entry.name}`;
+      if (entry.isDirectory()) {
+        yield* this.listUnder(`${key}/`, '');
+        continue;
+      }
+      const info = await stat(this.pathOf(key)).catch(() => undefined);
+      if (info?.isFile()) yield { key, size: info.size, lastModified: info.mtime };
     }
   }
 
@@ -325,30 +373,53 @@ function parsePublicBaseUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-async function writeExactly(handle: FileHandle, body: AsyncIterable<Uint8Array>, length: number): Promise<void> {
-  let received = 0;
+async function writeExactly(handle: FileHandle, body: AsyncIterable<Uint8Array>, length: number, timeLeftMs: number): Promise<void> {
   const chunks = body[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<Uint8Array>;
-    try {
-      next = await chunks.next();
-    } catch (err) {
-      throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the upload was interrupted', { cause: err });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    if (Number.isFinite(timeLeftMs)) {
+      const expire = () => reject(new FsStoreError('UPLOAD_EXPIRED', 'the upload URL expired before the body arrived'));
+      timer = setTimeout(expire, Math.min(Math.max(0, timeLeftMs), MAX_TIMER_MS));
     }
-    if (next.done) {
-      break;
+  });
+  expired.catch(() => undefined);
+  let received = 0;
+  try {
+    for (;;) {
+      const next = await nextChunk(chunks, expired);
+      if (next.done) {
+        break;
+      }
+      received += next.value.length;
+      if (received > length) {
+        throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is longer than its declared length');
+      }
+      for (let offset = 0; offset < next.value.length; ) {
+        const { bytesWritten } = await handle.write(next.value, offset, next.value.length - offset);
+        offset += bytesWritten;
+      }
     }
-    received += next.value.length;
-    if (received > length) {
-      throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is longer than its declared length');
-    }
-    for (let offset = 0; offset < next.value.length; ) {
-      const { bytesWritten } = await handle.write(next.value, offset, next.value.length - offset);
-      offset += bytesWritten;
-    }
+  } finally {
+    clearTimeout(timer);
   }
   if (received !== length) {
     throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is shorter than its declared length');
+  }
+}
+
+/** setTimeout fires at once for longer delays; URLs live at most a week, well below this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+async function nextChunk(chunks: AsyncIterator<Uint8Array>, expired: Promise<never>): Promise<IteratorResult<Uint8Array>> {
+  try {
+    return await Promise.race([chunks.next(), expired]);
+  } catch (err) {
+    if (err instanceof FsStoreError) {
+      // Stops reading (a request body is destroyed); the caller removes the temporary file.
+      chunks.return?.().catch(() => undefined);
+      throw err;
+    }
+    throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the upload was interrupted', { cause: err });
   }
 }
 

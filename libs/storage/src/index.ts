@@ -10,6 +10,7 @@ export {
   type PresignGetOptions,
   type PresignPutOptions,
   type StoreClock,
+  type StoredObject,
 } from './object-store';
 export {
   assertValidKey,
@@ -31,6 +32,12 @@ export {
   type S3ObjectStoreOptions,
   type S3StoreConfig,
 } from './s3-object-store';
-export { FsObjectStore, FsStoreError, type FsObjectStoreOptions } from './fs-object-store';
-export { createFsBlobHandler, type FsBlobHandler, type FsBlobHandlerOptions } from './fs-blob-handler';
+export { FsObjectStore, FsStoreError, type FsObjectStoreOptions, type ReceiveOptions } from './fs-object-store';
+export {
+  createFsBlobHandler,
+  type FsBlobHandler,
+  type FsBlobHandlerOptions,
+  type UploadPermission,
+  type UploadPermissionCheck,
+} from './fs-blob-handler';
 export { FS_STORAGE_PATH } from './fs-url-signer';

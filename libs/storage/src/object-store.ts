@@ -26,6 +26,13 @@ export interface StoreClock {
 
 export const systemClock: StoreClock = { now: () => new Date() };
 
+/** One stored object as a listing reports it. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 /**
  * The object-store port. Keys are `/`-separated segments of `[A-Za-z0-9._-]`
  * (see `assertValidKey`); every method rejects any other key.
@@ -38,6 +45,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Deletes every object whose key starts with `prefix` and returns how many were deleted. */
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * Every object whose key starts with `prefix` ('' = the whole store), fetched page by page as
+   * the caller iterates. The order is the driver's (S3-compatible servers differ): do not rely on it.
+   */
+  list(prefix: string): AsyncIterable<StoredObject>;
   /** Readiness probe: throws when the store is unusable (bucket missing, directory unwritable). */
   ping(): Promise<void>;
 }

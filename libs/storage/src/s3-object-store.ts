@@ -21,6 +21,7 @@ import {
   type PresignGetOptions,
   type PresignPutOptions,
   type StoreClock,
+  type StoredObject,
 } from './object-store';
 
 /** How to reach an S3-compatible service (AWS S3, MinIO, R2, …). */
@@ -162,6 +163,24 @@ export class S3ObjectStore implements ObjectStore {
       }
     } while (continuationToken !== undefined);
     return deleted;
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    if (prefix !== '') assertValidPrefix(prefix);
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix === '' ? undefined : prefix, ContinuationToken: continuationToken }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && continuationToken === undefined) {
+        throw new Error('ListObjectsV2 returned a truncated page without a continuation token');
+      }
+    } while (continuationToken !== undefined);
   }
 
   async ping(): Promise<void> {

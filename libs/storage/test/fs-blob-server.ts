@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFsBlobHandler, FsObjectStore, type FsObjectStoreOptions } from '../src';
+import { createFsBlobHandler, FsObjectStore, type FsObjectStoreOptions, type UploadPermissionCheck } from '../src';
 
 type StoreOverrides = Partial<Pick<FsObjectStoreOptions, 'root' | 'clock' | 'maxObjectBytes'>>;
 
@@ -20,7 +20,7 @@ export interface FsBlobServer {
 }
 
 /** An FsObjectStore in a temporary directory, its URLs served by a bare http.Server on loopback. */
-export async function startFsBlobServer(): Promise<FsBlobServer> {
+export async function startFsBlobServer(handlerOptions: { mayUpload?: UploadPermissionCheck } = {}): Promise<FsBlobServer> {
   const root = await mkdtemp(join(tmpdir(), 'coffer-fs-store-'));
   const secret = randomBytes(32);
   const errors: unknown[] = [];
@@ -31,7 +31,7 @@ export async function startFsBlobServer(): Promise<FsBlobServer> {
   const storeWith = (overrides: StoreOverrides) =>
     new FsObjectStore({ root, publicBaseUrl: baseUrl, secret, ...overrides });
   const store = storeWith({});
-  handler = createFsBlobHandler(store, { onError: (err) => errors.push(err) });
+  handler = createFsBlobHandler(store, { ...handlerOptions, onError: (err) => errors.push(err) });
   return {
     root,
     baseUrl,

@@ -305,6 +305,46 @@ describe.each(drivers)('ObjectStore contract: $driver driver', ({ start, servesU
     });
   });
 
+  describe('list', () => {
+    async function listed(prefix: string) {
+      const objects = [];
+      for await (const object of h.store.list(prefix)) objects.push(object);
+      return objects;
+    }
+
+    it('lists the objects under a prefix with size and time', async () => {
+      const before = Date.now() - 5000;
+      const keys = ['usrh-ls/b', 'usrh-ls/a.x', 'usrh-ls/a/z', 'usrh-ls/a/b/c', 'usrh-ls/A', 'usrh-ls0/q', 'usrh-lt/1'];
+      for (const [i, key] of keys.entries()) {
+        expect((await upload(key, randomBytes(i + 1))).status).toBe(200);
+      }
+
+      const objects = (await listed('usrh-ls')).sort((a, b) => (a.key < b.key ? -1 : 1));
+
+      expect(objects.map((o) => o.key)).toEqual(['usrh-ls/A', 'usrh-ls/a.x', 'usrh-ls/a/b/c', 'usrh-ls/a/z', 'usrh-ls/b', 'usrh-ls0/q']);
+      expect(objects.map((o) => o.size)).toEqual([5, 2, 4, 3, 1, 6]);
+      for (const object of objects) {
+        expect(object.lastModified.getTime()).toBeGreaterThan(before);
+      }
+      expect((await listed('usrh-ls/a/')).map((o) => o.key).sort()).toEqual(['usrh-ls/a/b/c', 'usrh-ls/a/z']);
+      expect(await listed('usrh-none/')).toEqual([]);
+    });
+
+    it("lists the whole store with '' and never shows a deleted object", async () => {
+      const key = freshKey();
+      await upload(key, randomBytes(2));
+      expect((await listed('')).map((o) => o.key)).toContain(key);
+
+      await h.store.delete(key);
+
+      expect((await listed('')).map((o) => o.key)).not.toContain(key);
+    });
+
+    it('refuses an invalid prefix', async () => {
+      await expect(listed('../x')).rejects.toThrow(InvalidObjectKeyError);
+    });
+  });
+
   describe('ping', () => {
     it('succeeds on a usable store', async () => {
       await expect(h.store.ping()).resolves.toBeUndefined();
