@@ -10,6 +10,7 @@ import { CliError } from './errors';
 import { safeLocalName } from './file-name';
 import { errorCodeOf, httpFailure, networkFailure, parseRetryAfter, retryHint, type ErrorAnswer, type ReceivedErrorBody } from './http-errors';
 import { getStream, headStatus, readSmall } from './http-transfer';
+import { checkedAgainstCommitment, CommitmentMismatch, knownNoncePrefix, matchesCommitment, mismatchFailure, rememberNoncePrefix, tampered, type KeySource } from './key-check';
 import type { KeyChoice } from './key-choice';
 import { startProgress } from './progress';
 import { readPassphrase } from './secrets';
@@ -56,9 +57,13 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   const target = await planOutput(request.dest, meta.file_name, link.fileId, request.force);
   ctx.out.debug(`writing to ${target.path}`);
   await checkDownloadAllowed(link.downloadUrl);
-  const { dek, commitment } = await fileKey(ctx, request, meta);
+  const { dek, commitment, source } = await fileKey(ctx, request, meta);
   ctx.out.debug(`key ready (${request.key.kind}, ${aesGcmImplementation()}); downloading ${link.downloadUrl}`);
   if (!commitment) ctx.out.warn('this file has no key commitment (uploaded by another client): the key cannot be pinned before decrypting');
+  // A wrong key or passphrase is refused without spending one of the file's daily downloads
+  // once the blob's nonce prefix is known here (from an earlier try).
+  const knownPrefix = commitment ? await knownNoncePrefix(ctx, link.fileId) : undefined;
+  if (commitment && knownPrefix && !matchesCommitment(dek, knownPrefix, commitment)) throw mismatchFailure(source, false);
   const expectedHash = request.verify && meta.plaintext_hash ? meta.plaintext_hash : undefined;
 
   const download = await openDownload(link.downloadUrl);
@@ -83,7 +88,11 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
         yield chunk as Buffer;
       }
     })();
-    const plaintext = decrypt(counted, dek, {
+    // The key is checked against the commitment as soon as the prefix arrives: "wrong key" and
+    // "tampered with" are told apart (DecryptionError alone cannot).
+    const keep = (prefix: Buffer) => (knownPrefix ? Promise.resolve() : rememberNoncePrefix(ctx, link.fileId, prefix));
+    const ciphertext = commitment ? checkedAgainstCommitment(counted, dek, commitment, keep) : counted;
+    const plaintext = decrypt(ciphertext, dek, {
       commitment,
       sha256: expectedHash,
       expectedSize: meta.encrypted_size_bytes,
@@ -114,7 +123,7 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
     download.stream.destroy();
     await unlink(temp).catch(() => undefined);
     forget();
-    throw decryptFailure(error, link.downloadUrl);
+    throw decryptFailure(error, link.downloadUrl, { source, committed: commitment !== undefined });
   }
 }
 
@@ -137,7 +146,7 @@ export async function planOutput(dest: string | undefined, metaName: string, fil
   return { dir, path };
 }
 
-async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): Promise<{ dek: Buffer; commitment?: string }> {
+async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): Promise<{ dek: Buffer; commitment?: string; source: KeySource }> {
   const metaCommitment = meta.key_commitment || undefined;
   let choice = request.key;
   if (choice.kind === 'auto') {
@@ -152,7 +161,10 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
   }
   switch (choice.kind) {
     case 'key':
-      return { dek: choice.key, commitment: metaCommitment };
+      if (meta.key_management_mode === 'passphrase') {
+        throw new CliError('decryption failed: this file was shared with a passphrase, not a key', 'Give the passphrase (COFFER_PASSPHRASE, --passphrase-file or --passphrase-stdin) instead of --key or COFFER_KEY.');
+      }
+      return { dek: choice.key, commitment: metaCommitment, source: 'key' };
     case 'vault': {
       const vault = await openVault(ctx, request, false);
       const entry = await vault.get(request.link.fileId);
@@ -160,11 +172,11 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
         throw new CliError(`decryption failed: your key vault has no key for file ${request.link.fileId}`, meta.key_management_mode === 'passphrase' ? 'It was uploaded with a passphrase: use --passphrase.' : 'Ask the sender for the key and use --key.');
       }
       // The commitment kept locally at upload cannot have been altered on the server.
-      return { dek: entry.dek, commitment: entry.commitment ?? metaCommitment };
+      return { dek: entry.dek, commitment: entry.commitment ?? metaCommitment, source: 'vault' };
     }
     case 'passphrase': {
       if (meta.key_management_mode !== 'passphrase' || !meta.passphrase_salt) {
-        throw new CliError('decryption failed: this file was not uploaded with a passphrase', 'Use --key (or --vault on the uploader\'s machine).');
+        throw new CliError('decryption failed: this file was shared with a key, not a passphrase', 'Use --key with the key `coffer share` printed (or --vault on the uploader\'s machine).');
       }
       const passphrase = await readPassphrase(ctx, { file: choice.file, stdin: choice.stdin }, false);
       let params: KdfParams;
@@ -175,7 +187,7 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
       }
       const salt = Buffer.from(meta.passphrase_salt, 'base64');
       try {
-        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params, { forDecryption: true, bounds: ctx.kdf.bounds }), commitment: metaCommitment };
+        return { dek: await deriveKeyFromPassphrase(passphrase, salt, params, { forDecryption: true, bounds: ctx.kdf.bounds }), commitment: metaCommitment, source: 'passphrase' };
       } catch (error) {
         if (error instanceof RangeError) throw new CliError(`decryption failed: ${error.message}`, 'Check the passphrase.');
         throw error;
@@ -327,8 +339,11 @@ async function placeFile(temp: string, path: string, force: boolean): Promise<vo
   await unlink(temp);
 }
 
-function decryptFailure(error: unknown, url: string): unknown {
+function decryptFailure(error: unknown, url: string, key: { source: KeySource; committed: boolean }): unknown {
   if (error instanceof CliError) return error;
+  if (error instanceof CommitmentMismatch) return mismatchFailure(key.source, true);
+  // With a commitment, the key was checked before any frame: it is the right one.
+  if (error instanceof DecryptionError && key.committed) return tampered();
   if (error instanceof DecryptionError) {
     return new CliError(
       'decryption failed: wrong key, or the file is corrupted or was tampered with',
