@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Vault } from '@coffer/crypto';
 import { startTestApp, type TestApp } from '../../../test/helpers/test-app';
 import { coffer, FAST_KDF_CLI, json, type CliOptions, type CliRun } from './cli-runner';
+import { FAST_KDF } from './coffer-fast-kdf';
 
 jest.setTimeout(120_000);
 
@@ -66,8 +68,149 @@ describe('the coffer CLI, hardened', () => {
       expect(finished).toEqual({ email, server: t.baseUrl, verified: true, logged_in: true });
       expect(t.mail.messages.length).toBe(mailsBefore);
       expectOk(await run(['files', 'list']));
+      expect(json(expectOk(await run(['auth', 'status', '--json'])))).toMatchObject({ logged_in: true, email, server: t.baseUrl, login_server: t.baseUrl });
       // The hint printed by the first step names this flow.
       expect(started.stdout).toContain(`coffer auth register --email ${email} --code <code>`);
+    });
+  });
+
+  describe('decrypt with a wrong key or passphrase', () => {
+    const upload = async (name: string, bytes: Buffer, extra: string[] = []): Promise<Uploaded> => {
+      await writeFile(join(root, name), bytes);
+      return json<Uploaded[]>(expectOk(await run(['upload', join(root, name), '--json', ...extra])))[0];
+    };
+    const into = async (name: string) => {
+      const dir = join(root, name);
+      await mkdir(dir);
+      return dir;
+    };
+    const wrongKey = () => randomBytes(32).toString('base64');
+
+    it('says "wrong passphrase" and spends no more than one of the daily downloads on wrong tries', async () => {
+      await writeFile(join(root, 'passphrase.txt'), PASSPHRASE);
+      const bytes = randomBytes(70_000);
+      const file = await upload('by-passphrase.bin', bytes, ['--passphrase-file', join(root, 'passphrase.txt')]);
+      const dir = await into('wrong-passphrase-out');
+      for (let i = 0; i < 3; i++) {
+        const failed = await run(['decrypt', file.link, dir], recipient, { COFFER_PASSPHRASE: `not the passphrase ${i}` });
+        expect(failed.stderr).toMatch(/^coffer: decryption failed: wrong passphrase\n/);
+        expect(failed.code).toBe(1);
+      }
+      const withKey = await run(['decrypt', file.link, dir, '--key', wrongKey()], recipient);
+      expect(withKey.stderr).toMatch(/^coffer: decryption failed: this file was shared with a passphrase, not a key\n/);
+      expect(withKey.code).toBe(1);
+      expect(await readdir(dir)).toEqual([]);
+      // The limit is 3 a day: the right passphrase still gets the file.
+      expectOk(await run(['decrypt', file.link, dir], recipient, { COFFER_PASSPHRASE: PASSPHRASE }));
+      expect((await readFile(join(dir, 'by-passphrase.bin'))).equals(bytes)).toBe(true);
+    });
+
+    it('says "wrong key" apart from "tampered with", and spends no more than one download on wrong keys', async () => {
+      const bytes = randomBytes(3 * 65_536);
+      const file = await upload('by-key.bin', bytes);
+      const key = json(expectOk(await run(['share', file.file_id, '--json']))).key as string;
+      const dir = await into('wrong-key-out');
+      for (let i = 0; i < 3; i++) {
+        const failed = await run(['decrypt', file.link, dir, '--key', wrongKey()], recipient);
+        expect(failed.stderr).toMatch(/^coffer: decryption failed: wrong key\n/);
+        expect(failed.code).toBe(1);
+      }
+      const withPassphrase = await run(['decrypt', file.link, dir, '--passphrase'], recipient, { COFFER_PASSPHRASE: PASSPHRASE });
+      expect(withPassphrase.stderr).toMatch(/^coffer: decryption failed: this file was shared with a key, not a passphrase\n/);
+      expect(await readdir(dir)).toEqual([]);
+      // A byte flipped in storage: the right key matches the commitment, the data does not authenticate.
+      const objectKey = new URL(file.link).pathname.split('/').slice(-2).join('/');
+      const blobPath = join(t.config.storage.root, ...objectKey.split('/'));
+      const blob = await readFile(blobPath);
+      blob[65_536 + 100] ^= 0x01;
+      await writeFile(blobPath, blob);
+      const tampered = await run(['decrypt', file.link, dir, '--key', key], recipient);
+      expect(tampered.stderr).toMatch(/^coffer: decryption failed: the file was tampered with or damaged/);
+      expect(tampered.code).toBe(1);
+      expect(await readdir(dir)).toEqual([]);
+    });
+  });
+
+  describe('an interrupted upload', () => {
+    /** `coffer` as a child process the test can signal; `result` settles when it exits. */
+    function spawnCoffer(args: string[]): { child: ChildProcess; result: Promise<{ code: number | null; stderr: string }> } {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: owner.home, COFFER_HOME: owner.home, COFFER_SERVER: t.baseUrl, ...ownerEnv };
+      const child = spawn(process.execPath, [FAST_KDF_CLI, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const err: Buffer[] = [];
+      child.stderr?.on('data', (c: Buffer) => err.push(c));
+      const result = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ code, stderr: Buffer.concat(err).toString('utf8') }));
+      });
+      return { child, result };
+    }
+
+    /** Waits until the upload's ciphertext is arriving in storage (its temporary object has bytes). */
+    async function bytesFlowing(fileName: string, exited: () => boolean): Promise<{ id: string; objectKey: string }> {
+      for (;;) {
+        if (exited()) throw new Error('the upload ended before its bytes were seen');
+        const row = await t.database.prisma.file.findFirst({ where: { fileName } });
+        if (row) {
+          const dir = join(t.config.storage.root, ...row.objectKey.split('/').slice(0, -1));
+          const parts = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${row.id}~`));
+          const sizes = await Promise.all(parts.map((name) => stat(join(dir, name)).then((info) => info.size, () => 0)));
+          if (sizes.some((size) => size > 0)) return row;
+        }
+        await sleep(5);
+      }
+    }
+
+    it.each([
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const)('on %s discards the pending file, its reservation and its vault entry, and exits %d', async (signal, exitCode) => {
+      const fileName = `interrupted-${signal}.bin`;
+      const path = join(root, fileName);
+      // Sparse: no disk, and long enough to read that the upload is still under way when signalled.
+      await writeFile(path, '');
+      await truncate(path, 3 * 1024 ** 3);
+      const upload = spawnCoffer(['upload', path]);
+      let exited = false;
+      void upload.result.finally(() => (exited = true));
+      const row = await bytesFlowing(fileName, () => exited);
+      upload.child.kill(signal);
+      const result = await upload.result;
+      expect(result.code).toBe(exitCode);
+      expect(result.stderr).toContain('coffer: interrupted');
+      expect(await t.database.prisma.file.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: 'deleted' });
+      expect(await usage()).toMatchObject({ reserved_bytes: 0 });
+      const vault = await Vault.open(join(owner.home, 'vault'), VAULT_PASSWORD, { bounds: FAST_KDF.bounds });
+      expect(await vault.get(row.id)).toBeUndefined();
+    });
+  });
+
+  describe('an upload that cannot start', () => {
+    /** A second COFFER_HOME of the same account, without a vault yet. */
+    let fresh: CliOptions;
+
+    beforeAll(async () => {
+      fresh = { ...owner, home: join(root, 'fresh-home') };
+      expectOk(await run(['auth', 'login', '--email', email], fresh));
+    });
+
+    it('reports a missing file before asking for any secret (exit 1, not "no vault password")', async () => {
+      const missing = join(root, 'no-such-file.bin');
+      const failed = await run(['upload', missing], fresh, { COFFER_VAULT_PASSWORD: '' });
+      expect(failed.stderr).toBe(`coffer: upload of ${missing} failed: no such file\nCheck the path.\n`);
+      expect(failed.code).toBe(1);
+      await expect(stat(join(fresh.home, 'vault'))).rejects.toThrow();
+    });
+
+    it('creates no vault when the server refuses the upload (too large)', async () => {
+      const huge = join(root, 'huge.bin');
+      await writeFile(huge, '');
+      // Sparse, above the server's default 5 GB per-file limit: refused at presign.
+      await truncate(huge, 6 * 1024 ** 3);
+      const refused = await run(['upload', huge], fresh);
+      expect(refused.stderr).toContain('the file is too large for this server');
+      expect(refused.code).toBe(1);
+      await expect(stat(join(fresh.home, 'vault'))).rejects.toThrow();
+      expect(await usage()).toMatchObject({ reserved_bytes: 0 });
     });
   });
 

@@ -7,7 +7,7 @@ import { formatBytes, shortId } from '../lib/format';
 import { describeError, ReportedFailure } from '../lib/report-error';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { readPassphrase } from '../lib/secrets';
-import { uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
+import { regularFileSize, uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
 import { beginOpeningVault } from '../lib/vault-access';
 
 export interface UploadOptions {
@@ -50,21 +50,34 @@ export function uploadCommand(runtime: Runtime): Command {
       if (!credentials || credentials.server !== server) {
         throw new CliError(`you are not logged in to ${server}`, 'Run `coffer auth login` first.');
       }
+      // A file that cannot be read is reported before any secret is asked for.
+      const unreadable = new Map<string, unknown>();
+      for (const path of files) await regularFileSize(path, `upload of ${path}`).catch((error: unknown) => unreadable.set(path, error));
+      for (const error of unreadable.values()) ctx.io.stderr.write(describeError(error, ctx.out.verbose).text);
+      const outcomes: FileOutcome[] = [];
+      const failedOutcome = (path: string, error: unknown): FileOutcome => ({ ok: false, path, error: error instanceof Error ? error.message : String(error) });
+      if (unreadable.size === files.length) {
+        if (ctx.out.json) ctx.out.result(files.map((path) => failedOutcome(path, unreadable.get(path))), () => '');
+        throw new ReportedFailure(`${files.length} of ${files.length} uploads failed`);
+      }
       const keying = await chooseKeying(ctx, options);
       const api = new CofferApi(ctx, server);
-      const outcomes: FileOutcome[] = [];
       for (const path of files) {
+        if (unreadable.has(path)) {
+          outcomes.push(failedOutcome(path, unreadable.get(path)));
+          continue;
+        }
         try {
           const result = await uploadFile(ctx, api, path, keying, options.name);
           outcomes.push({ ok: true, ...result });
           if (!ctx.out.json) printUploaded(ctx, result);
         } catch (error) {
           // Without the vault (wrong password, damaged file) no other file can be uploaded either.
-          const vaultError = keying.mode === 'vault' ? await keying.vault.then(() => undefined, (failure: unknown) => failure) : undefined;
+          const vaultError = keying.mode === 'vault' ? await keying.vault.failure() : undefined;
           if (vaultError !== undefined) throw vaultError;
           const { text } = describeError(error, ctx.out.verbose);
           ctx.io.stderr.write(text);
-          outcomes.push({ ok: false, path, error: error instanceof Error ? error.message : String(error) });
+          outcomes.push(failedOutcome(path, error));
         }
       }
       if (ctx.out.json) ctx.out.result(outcomes, () => '');
@@ -74,7 +87,7 @@ export function uploadCommand(runtime: Runtime): Command {
 }
 
 async function chooseKeying(ctx: Context, options: UploadOptions): Promise<UploadKeying> {
-  if (!isPassphraseMode(options)) return { mode: 'vault', vault: (await beginOpeningVault(ctx, options, true)).vault };
+  if (!isPassphraseMode(options)) return { mode: 'vault', vault: await beginOpeningVault(ctx, options, true) };
   const passphrase = await readPassphrase(ctx, { file: options.passphraseFile, stdin: options.passphraseStdin }, true);
   return { mode: 'passphrase', passphrase };
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, FileChangedError, newSalt, prestartEncryptWorker, randomDek, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
+import { onInterrupt } from './cleanup';
 import { CliError } from './errors';
 import { validateUploadName } from './file-name';
 import { formatBytes } from './format';
@@ -11,13 +12,13 @@ import { putStream } from './http-transfer';
 import { guessMimeType } from './mime';
 import { startProgress } from './progress';
 import { buildShareLink } from './share-link';
-import { vaultFailure } from './vault-access';
+import { vaultFailure, type PendingVault } from './vault-access';
 
 /**
  * How the file key is made: a random DEK kept in the vault (which may still be unlocking), or
  * Argon2id of a passphrase.
  */
-export type UploadKeying = { mode: 'vault'; vault: Promise<Vault> } | { mode: 'passphrase'; passphrase: string };
+export type UploadKeying = { mode: 'vault'; vault: PendingVault } | { mode: 'passphrase'; passphrase: string };
 
 export interface UploadResult {
   path: string;
@@ -66,70 +67,90 @@ export async function uploadFile(
   const fileId = presigned.file_id;
   ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted (${aesGcmImplementation()})`);
 
-  let input: FileHandle;
-  try {
-    input = await open(path, 'r');
-  } catch (error) {
-    await discardPending(ctx, api, fileId);
-    throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
-  }
-  // Exactly the size declared at presign is read.
-  const blob = encrypt({ fd: input.fd, size }, dek);
   const abort = new AbortController();
-  // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
-  const keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault, fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
-  keyRecorded.catch(() => undefined);
+  let keyRecorded: Promise<Vault | undefined> = Promise.resolve(undefined);
+  // Once, whoever asks first: a failure below, or an interruption (Ctrl-C, SIGTERM) meanwhile.
+  let discarded: Promise<void> | undefined;
+  const discard = () => (discarded ??= discardUpload(ctx, api, fileId, keyRecorded));
+  const forgetInterrupt = onInterrupt(() => {
+    abort.abort(new CliError(`${what} was interrupted`));
+    return discard();
+  });
   try {
-    const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
-    let putError: unknown;
+    if (keying.mode === 'vault' && keying.vault.isNew) {
+      // A new vault is created only once the server accepted the upload, and before the progress
+      // bar, which its notice would cut.
+      await keying.vault.open().catch(async (error: unknown) => {
+        await discard();
+        throw error;
+      });
+    }
+    let input: FileHandle;
     try {
-      await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, abort.signal);
+      input = await open(path, 'r');
     } catch (error) {
-      // The blob would disagree with the size declared at presign.
-      putError = error instanceof FileChangedError ? new CliError(`${path} changed while it was read (${error.bytesRead} of ${size} bytes)`, 'Upload it again once it no longer changes.') : error;
+      await discard();
+      throw new CliError(`${what} failed: ${(error as Error).message}`, 'Check the path.');
     }
-    progress.stop();
-    const recorded = await keyRecorded.then(
-      (vault) => ({ vault }),
-      (error: unknown) => ({ error }),
-    );
-    if (putError !== undefined || 'error' in recorded) {
-      await discardPending(ctx, api, fileId);
-      if ('vault' in recorded && recorded.vault) await recorded.vault.remove(fileId).catch(() => undefined);
-      // A failed vault is the cause when it aborted the PUT.
-      throw 'error' in recorded ? recorded.error : putError;
+    // Exactly the size declared at presign is read.
+    const blob = encrypt({ fd: input.fd, size }, dek);
+    // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
+    keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault.open(), fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
+    keyRecorded.catch(() => undefined);
+    try {
+      const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
+      let putError: unknown;
+      try {
+        await putBlob(presigned.upload_resource, encryptedSize, blob, (n) => progress.advance(n), what, abort.signal);
+      } catch (error) {
+        // The blob would disagree with the size declared at presign.
+        putError = error instanceof FileChangedError ? new CliError(`${path} changed while it was read (${error.bytesRead} of ${size} bytes)`, 'Upload it again once it no longer changes.') : error;
+      }
+      progress.stop();
+      const recorded = await keyRecorded.then(
+        (vault) => ({ vault }),
+        (error: unknown) => ({ error }),
+      );
+      if (putError !== undefined || 'error' in recorded) {
+        await discard();
+        // A failed vault is the cause when it aborted the PUT.
+        throw 'error' in recorded ? recorded.error : putError;
+      }
+    } finally {
+      await input.close();
     }
-  } finally {
-    await input.close();
-  }
-  const { sha256, plaintextSize } = await blob.result;
+    const { sha256, plaintextSize } = await blob.result;
 
-  const completed = await completeWithRetry(
-    api,
-    {
+    const completed = await completeWithRetry(
+      api,
+      {
+        file_id: fileId,
+        plaintext_hash: sha256,
+        plaintext_size_bytes: plaintextSize,
+        passphrase_salt: passphraseSalt,
+        key_commitment: blob.commitment,
+        kdf_params: keying.mode === 'passphrase' ? { ...ctx.kdf.passphrase } : undefined,
+      },
+      what,
+    );
+    const server = api.baseUrl;
+    return {
+      path,
       file_id: fileId,
-      plaintext_hash: sha256,
-      plaintext_size_bytes: plaintextSize,
-      passphrase_salt: passphraseSalt,
-      key_commitment: blob.commitment,
-      kdf_params: keying.mode === 'passphrase' ? { ...ctx.kdf.passphrase } : undefined,
-    },
-    what,
-  );
-  const server = api.baseUrl;
-  return {
-    path,
-    file_id: fileId,
-    file_name: fileName,
-    link: buildShareLink(server, completed.s3_object_key),
-    mode: keying.mode,
-    size_bytes: plaintextSize,
-    encrypted_size_bytes: completed.uploaded_file_size,
-    plaintext_sha256: sha256,
-  };
+      file_name: fileName,
+      link: buildShareLink(server, completed.s3_object_key),
+      mode: keying.mode,
+      size_bytes: plaintextSize,
+      encrypted_size_bytes: completed.uploaded_file_size,
+      plaintext_sha256: sha256,
+    };
+  } finally {
+    forgetInterrupt();
+  }
 }
 
-async function regularFileSize(path: string, what: string): Promise<number> {
+/** The size of the regular file at `path`; one that is missing, unreadable or not a file is a CliError naming `what`. */
+export async function regularFileSize(path: string, what: string): Promise<number> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -211,11 +232,16 @@ async function completeWithRetry(api: CofferApi, request: CompleteRequest, what:
   }
 }
 
-/** Best effort: a file whose upload failed is deleted, so it does not hold quota until it expires. */
-async function discardPending(ctx: Context, api: CofferApi, fileId: string): Promise<void> {
+/**
+ * Best effort: a file whose upload failed or was interrupted is deleted, so it does not hold quota
+ * until it expires, and its key (once recorded) leaves the vault.
+ */
+async function discardUpload(ctx: Context, api: CofferApi, fileId: string, keyRecorded: Promise<Vault | undefined>): Promise<void> {
   try {
     await api.deleteFile(fileId, 'discarding the failed upload');
   } catch (error) {
     ctx.out.debug(`could not discard pending file ${fileId}: ${(error as Error).message}`);
   }
+  const vault = await keyRecorded.catch(() => undefined);
+  await vault?.remove(fileId).catch(() => undefined);
 }

@@ -26,16 +26,45 @@ export async function vaultExists(ctx: Context): Promise<boolean> {
  * asked twice at a prompt and must have 12+ characters). One Argon2id derivation per call.
  */
 export async function openVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<Vault> {
-  return (await beginOpeningVault(ctx, options, create)).vault;
+  return (await beginOpeningVault(ctx, options, create)).open();
 }
 
 /**
- * Reads the vault password now (a prompt happens here) and starts the unlock, returning it still
- * running: Argon2id takes a third of a second, which an upload can spend transferring. A vault
- * that does not exist yet is created before this returns (its notice must not cut into a
- * progress bar).
+ * A vault whose password has been read: an existing one starts unlocking at once (Argon2id takes
+ * a third of a second, which an upload can spend transferring); a new one is created only when
+ * first opened, so a command that fails before it needs the vault leaves none behind.
  */
-export async function beginOpeningVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<{ vault: Promise<Vault> }> {
+export class PendingVault {
+  private opening: Promise<Vault> | undefined;
+
+  constructor(
+    private readonly start: () => Promise<Vault>,
+    readonly isNew: boolean,
+  ) {
+    if (!isNew) this.open();
+  }
+
+  /** The vault, unlocking (or being created) once. */
+  open(): Promise<Vault> {
+    if (!this.opening) {
+      this.opening = this.start();
+      // Awaited by the caller later; until then a failure must not count as unhandled.
+      this.opening.catch(() => undefined);
+    }
+    return this.opening;
+  }
+
+  /** Why the vault could not be opened, when its opening was started and failed. */
+  async failure(): Promise<unknown> {
+    return this.opening?.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  }
+}
+
+/** Reads the vault password now (a prompt happens here) and returns the vault, unlocking or still to be created. */
+export async function beginOpeningVault(ctx: Context, options: VaultPasswordOptions, create: boolean): Promise<PendingVault> {
   const exists = await vaultExists(ctx);
   if (!exists && !create) {
     throw new CliError(`there is no key vault in ${ctx.vaultDir}`, 'Vault-mode keys live in the vault of the machine that uploaded; elsewhere give the key with --key.');
@@ -48,11 +77,7 @@ export async function beginOpeningVault(ctx: Context, options: VaultPasswordOpti
     confirm: !exists,
     minLength: exists ? undefined : MIN_PASSPHRASE_LENGTH,
   });
-  const vault = unlock(ctx, password, exists);
-  if (!exists) await vault;
-  // Awaited by the caller later; until then a failure must not count as unhandled.
-  vault.catch(() => undefined);
-  return { vault };
+  return new PendingVault(() => unlock(ctx, password, exists), !exists);
 }
 
 async function unlock(ctx: Context, password: string, exists: boolean): Promise<Vault> {
