@@ -5,8 +5,9 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 
 /**
- * One JSON line per request. Bodies are never logged, headers only by allow-list, and query
- * strings are dropped because signed storage URLs carry their signature there.
+ * One line per request (JSON, or pino-pretty at a development terminal). Bodies are never
+ * logged, headers only by allow-list, and query strings are dropped because signed storage URLs
+ * carry their signature there.
  */
 @Module({})
 export class LoggingModule {
@@ -29,11 +30,18 @@ export class LoggingModule {
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
             customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+            transport: prettyTransport(config.env, Boolean(process.stdout.isTTY)),
           },
         }),
       ],
     };
   }
+}
+
+/** Readable lines for a person at a development terminal; JSON for everything else (files, pipes, log collectors). */
+export function prettyTransport(env: AppConfig['env'], stdoutIsTerminal: boolean): { target: string; options: Record<string, unknown> } | undefined {
+  if (env !== 'development' || !stdoutIsTerminal) return undefined;
+  return { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } };
 }
 
 function safeRequestId(req: IncomingMessage): string | undefined {
