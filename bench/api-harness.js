@@ -94,6 +94,8 @@ async function startServer(scratch, { extraEnv = {}, nodeArgs = [] } = {}) {
       ...process.env,
       ...scratch.secrets,
       APP_ENV: 'production',
+      // Production requires SMTP; the benchmarks seed verified users and never send mail.
+      SMTP_URL: 'smtp://127.0.0.1:1',
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: scratch.dbUrl,
