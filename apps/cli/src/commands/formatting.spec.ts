@@ -17,7 +17,7 @@ describe('human output', () => {
   it('lists the plaintext size beside the stored one', () => {
     const [listed] = withPlaintextSizes([{ file_id: ID, file_name: 'a', encrypted_size_bytes: 3 * 65_536 + 5 + 4 * 32, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-02T03:04:05Z' }]);
     expect(listed.plaintext_size_bytes).toBe(3 * 65_536 + 5);
-    expect(formatFileList([listed]).split('\n')[1]).toMatch(/^8c1f0d2e  a +192 KiB  192 KiB  uploaded/);
+    expect(formatFileList([listed]).split('\n')[1]).toMatch(/^8c1f0d2e {2}a +192 KiB {2}192 KiB {2}uploaded/);
   });
 
   it('lists a pending upload (no mode, no stored size yet) without failing', () => {

@@ -41,7 +41,7 @@ export class PendingVault {
     private readonly start: () => Promise<Vault>,
     readonly isNew: boolean,
   ) {
-    if (!isNew) this.open();
+    if (!isNew) void this.open();
   }
 
   /** The vault, unlocking (or being created) once. */
@@ -55,10 +55,10 @@ export class PendingVault {
   }
 
   /** Why the vault could not be opened, when its opening was started and failed. */
-  async failure(): Promise<unknown> {
+  async failure(): Promise<Error | undefined> {
     return this.opening?.then(
       () => undefined,
-      (error: unknown) => error,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
     );
   }
 }
