@@ -52,7 +52,7 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
     expect(loggedIn.body).toEqual({ access_token: expect.stringMatching(JWT), refresh_token: expect.stringMatching(REFRESH_TOKEN) });
     expect(decodeJwtPart(loggedIn.body.access_token, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const claims = decodeJwtPart(loggedIn.body.access_token, 1);
-    expect(claims).toEqual({ sub: registered.body.id, ver: 0, iat: expect.any(Number), exp: expect.any(Number), iss: 'coffer' });
+    expect(claims).toEqual({ sub: registered.body.id, ver: 0, sid: expect.stringMatching(UUID), iat: expect.any(Number), exp: expect.any(Number), iss: 'coffer' });
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
     expect(await whoami(t, loggedIn.body.access_token)).toMatchObject({ status: 200, body: { id: registered.body.id } });
 
@@ -86,7 +86,7 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
       expect(again.body).toEqual({ error: expect.any(String), code: 'ALREADY_REGISTERED' });
     });
 
-    it('replaces a pending registration: the old code and the old password stop working', async () => {
+    it('keeps each registration attempt apart: the later attempt’s code sets the later password, and the earlier code then stops working', async () => {
       const address = email('squatted');
       const first = await call(t, 'POST', '/api/user/register', { body: { email: address, password: 'squatter password' } });
       const oldCode = await t.mail.codeFor(address);
@@ -99,10 +99,10 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
       expect(second.body.created_at).toBe(toRfc3339(clock.now()));
       const newCode = await t.mail.codeFor(address, { after });
 
+      expect((await call(t, 'PATCH', '/api/user/verify', { body: { email: address, otp: newCode } })).status).toBe(204);
       if (oldCode !== newCode) {
         expect((await call(t, 'PATCH', '/api/user/verify', { body: { email: address, otp: oldCode } })).status).toBe(401);
       }
-      expect((await call(t, 'PATCH', '/api/user/verify', { body: { email: address, otp: newCode } })).status).toBe(204);
       expect((await call(t, 'POST', '/api/user/login', { body: { email: address, password: 'squatter password' } })).status).toBe(401);
       expect((await call(t, 'POST', '/api/user/login', { body: { email: address, password: 'owner password' } })).status).toBe(200);
     });
@@ -169,8 +169,8 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
 
       expect(statuses.filter((s) => s === 401).length).toBe(4);
       expect(statuses.filter((s) => s === 429).length).toBe(16);
-      const code = await t.database.prisma.otpCode.findFirstOrThrow({ where: { user: { email: address } } });
-      expect(code.attempts).toBe(5);
+      const budget = await t.database.prisma.otpAttemptBudget.findUniqueOrThrow({ where: { email: address } });
+      expect(budget.attempts).toBe(5);
     });
 
     it('answers 400 CODE_EXPIRED once the code has expired, and a new code from resend works', async () => {

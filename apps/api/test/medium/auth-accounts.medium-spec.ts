@@ -55,20 +55,42 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       expect(row).toMatchObject({ id: saved!.account.id, passwordHash: 'hash-1', verifiedAt: null, tokenVersion: 0 });
       const codes = await codesOf(saved!.account.id);
       expect(codes.map((c) => c.id)).toEqual([saved!.issued.codeId]);
-      expect(saved!.issued).toMatchObject({ userId: saved!.account.id, email: address, previousCodes: [], previousRegistration: 'none' });
+      expect(saved!.issued).toMatchObject({ userId: saved!.account.id, email: address, othersPending: false, previousRegistration: 'none' });
       expect(await accounts.findPendingByEmail(address)).toEqual({ id: saved!.account.id });
     });
 
-    it('replaces a pending registration: same id, new hash and creation time, only the new code', async () => {
+    it('adds a registration attempt to a pending account: same id, new creation time, each code with its own password, the earlier one untouched', async () => {
       const address = email();
-      const first = await register(address, '111111', 'hash-1');
+      const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
       clock.advance(30);
-      const second = await register(address, '222222', 'hash-2');
+      const second = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-2', now: clock.now() }, issue('222222'));
 
-      expect(second).toEqual({ id: first!.id, email: address, createdAt: clock.now(), updatedAt: clock.now() });
-      const codes = await codesOf(first!.id);
-      expect(codes).toHaveLength(1);
-      expect(codes[0].codeHash).toBe(otp.record(first!.id, '222222').codeHash);
+      expect(second!.account).toEqual({ id: first!.account.id, email: address, createdAt: clock.now(), updatedAt: clock.now() });
+      expect(first!.issued.othersPending).toBe(false);
+      expect(second!.issued.othersPending).toBe(true);
+      const codes = await db.prisma.otpCode.findMany({ where: { userId: first!.account.id }, orderBy: { createdAt: 'asc' } });
+      expect(codes.map((c) => [c.codeHash, c.passwordHash])).toEqual([
+        [otp.record(first!.account.id, '111111').codeHash, 'hash-1'],
+        [otp.record(first!.account.id, '222222').codeHash, 'hash-2'],
+      ]);
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1' });
+    });
+
+    it('markVerified sets the password of the attempt the code was mailed for and deletes every other attempt', async () => {
+      const address = email();
+      const owner = await accounts.savePendingRegistration({ email: address, passwordHash: 'owner-hash', now: clock.now() }, issue('111111'));
+      await accounts.savePendingRegistration({ email: address, passwordHash: 'attacker-hash', now: clock.now() }, issue('222222'));
+      const squatterFirst = await accounts.savePendingRegistration({ email: email(), passwordHash: 'squatter-hash', now: clock.now() }, issue('333333'));
+      const ownerSecond = await accounts.savePendingRegistration({ email: squatterFirst!.account.email, passwordHash: 'owner-hash', now: clock.now() }, issue('444444'));
+
+      expect(await accounts.markVerified(owner!.account.id, owner!.issued.codeId, clock.now())).toBe(true);
+      expect(await accounts.markVerified(ownerSecond!.account.id, ownerSecond!.issued.codeId, clock.now())).toBe(true);
+
+      for (const id of [owner!.account.id, ownerSecond!.account.id]) {
+        expect(await db.prisma.user.findUniqueOrThrow({ where: { id } })).toMatchObject({ passwordHash: 'owner-hash', verifiedAt: clock.now() });
+        expect(await codesOf(id)).toEqual([]);
+      }
+      expect(await accounts.markVerified(squatterFirst!.account.id, squatterFirst!.issued.codeId, clock.now())).toBe(false);
     });
 
     it('answers undefined and changes nothing when a verified account has the e-mail', async () => {
@@ -83,12 +105,12 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ passwordHash: 'hash-1' });
     });
 
-    it('serialises concurrent registrations of one e-mail into one account with one code', async () => {
+    it('serialises concurrent registrations of one e-mail into one account with one attempt (code and password) each', async () => {
       const address = email();
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => register(address, `00000${i}`, `hash-${i}`)));
 
       expect(new Set(results.map((r) => r!.id)).size).toBe(1);
-      expect(await codesOf(results[0]!.id)).toHaveLength(1);
+      expect((await codesOf(results[0]!.id)).map((c) => c.passwordHash).sort()).toEqual(['hash-0', 'hash-1', 'hash-2', 'hash-3', 'hash-4']);
     });
   });
 
@@ -126,15 +148,16 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       expect(await db.prisma.user.count({ where: { id: account!.id } })).toBe(1);
     });
 
-    it('changes nothing once a later issue replaced the code, or the account was verified', async () => {
+    it('withdraws only its own attempt: a later attempt keeps the account and its code; nothing once verified', async () => {
       const address = email();
       const first = await accounts.savePendingRegistration({ email: address, passwordHash: 'hash-1', now: clock.now() }, issue('111111'));
       const second = await register(address, '222222', 'hash-2');
 
+      expect(await accounts.withdrawIssue(first!.issued)).toBe(true);
       expect(await accounts.withdrawIssue(first!.issued)).toBe(false);
-      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ id: second!.id, passwordHash: 'hash-2' });
-      const [code] = await codesOf(second!.id);
-      expect(code.codeHash).toBe(otp.record(second!.id, '222222').codeHash);
+      expect(await db.prisma.user.findUniqueOrThrow({ where: { email: address } })).toMatchObject({ id: second!.id });
+      const codes = await codesOf(second!.id);
+      expect(codes.map((c) => [c.codeHash, c.passwordHash])).toEqual([[otp.record(second!.id, '222222').codeHash, 'hash-2']]);
 
       const other = await accounts.savePendingRegistration({ email: email(), passwordHash: 'h', now: clock.now() }, issue('333333'));
       expect(await accounts.markVerified(other!.account.id, other!.issued.codeId, clock.now())).toBe(true);
@@ -153,7 +176,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       clock.advance(60);
       expect(await accounts.reissueCode(address, inCooldown, issue('333333'))).toMatchObject({ outcome: 'sent', issued: { userId: account!.id, email: address } });
       const codes = await codesOf(account!.id);
-      expect(codes.map((c) => c.codeHash)).toEqual([otp.record(account!.id, '333333').codeHash]);
+      expect(codes.map((c) => [c.codeHash, c.passwordHash])).toEqual([[otp.record(account!.id, '333333').codeHash, 'h']]);
     });
 
     it('issues one code when resends race', async () => {

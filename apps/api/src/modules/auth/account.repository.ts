@@ -30,8 +30,10 @@ export interface IssuedCode {
   userId: string;
   email: string;
   codeId: string;
-  /** The user's codes before this attempt. */
-  previousCodes: StoredOtpCode[];
+  /** Resends only: the code this one replaced (the same registration attempt's previous code). */
+  replacedCode?: StoredOtpCode;
+  /** Another registration attempt for the address was live (unexpired) when this one was made. */
+  othersPending: boolean;
   /**
    * Registrations only: the pending registration this attempt replaced, or 'none' when it
    * created the account. Undefined for a resend, which leaves the account as it was.
@@ -64,9 +66,11 @@ export class AccountRepository {
   }
 
   /**
-   * Creates the unverified account for `email`, or replaces the pending registration that holds
-   * it (new password hash, new creation time, older codes voided), and stores the new code, in
-   * one short transaction. Undefined when a verified account has the e-mail.
+   * Creates the unverified account for `email`, or adds one more registration attempt to the
+   * pending account that holds it (new creation time, so the sign-up lives on), and stores the
+   * attempt's code carrying the attempt's own password hash, in one short transaction. Earlier
+   * attempts, their passwords and codes are left as they are: a code verifies exactly the attempt
+   * it was mailed for. Undefined when a verified account has the e-mail.
    */
   async savePendingRegistration(
     registration: { email: string; passwordHash: string; now: Date },
@@ -81,19 +85,19 @@ export class AccountRepository {
         INSERT INTO users (id, email, password_hash, created_at, updated_at)
         VALUES (CAST(${randomUUID()} AS uuid), ${email}, ${passwordHash}, ${now}, ${now})
         ON CONFLICT (email) DO UPDATE
-          SET password_hash = EXCLUDED.password_hash, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
+          SET created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
           WHERE users.verified_at IS NULL
         RETURNING id, email, created_at, updated_at`;
       if (!account) return undefined;
-      const previousCodes = previous ? await this.codes.allOf(account.id, tx) : [];
-      const codeId = await this.codes.replace(codeFor(account.id), tx);
+      const earlierCodes = previous ? await this.codes.allOf(account.id, tx) : [];
+      const codeId = await this.codes.add({ ...codeFor(account.id), passwordHash }, tx);
       return {
         account: { id: account.id, email: account.email, createdAt: account.created_at, updatedAt: account.updated_at },
         issued: {
           userId: account.id,
           email: account.email,
           codeId,
-          previousCodes,
+          othersPending: earlierCodes.some((code) => code.expiresAt > now),
           previousRegistration: previous ? { passwordHash: previous.password_hash, createdAt: previous.created_at, updatedAt: previous.updated_at } : 'none',
         },
       };
@@ -101,9 +105,11 @@ export class AccountRepository {
   }
 
   /**
-   * Replaces the code of the pending account for `email`, unless the current code is still in its
-   * resend cooldown (checked under a lock on the account row, so two concurrent resends issue one
-   * code).
+   * Gives the latest registration attempt of the pending account for `email` a fresh code (same
+   * password), unless its code is still in its resend cooldown (checked under a lock on the
+   * account row, so two concurrent resends issue one code). Other attempts keep their codes.
+   * Nothing is sent when no attempt is left (the expired ones were cleaned up): registering again
+   * makes a new one.
    */
   async reissueCode(email: string, inCooldown: (lastIssuedAt: Date | undefined) => boolean, codeFor: CodeFor): Promise<ReissueOutcome> {
     return this.prisma.$transaction(async (tx): Promise<ReissueOutcome> => {
@@ -113,25 +119,33 @@ export class AccountRepository {
       if (!account) return { outcome: 'no-pending-account' };
       if (inCooldown(await this.codes.lastIssuedAt(account.id, tx))) return { outcome: 'cooldown' };
       const previousCodes = await this.codes.allOf(account.id, tx);
-      const codeId = await this.codes.replace(codeFor(account.id), tx);
-      return { outcome: 'sent', issued: { userId: account.id, email: account.email, codeId, previousCodes } };
+      const latest = previousCodes.at(-1);
+      if (!latest) return { outcome: 'no-pending-account' };
+      await this.codes.consume(account.id, latest.id, tx);
+      const fresh = codeFor(account.id);
+      const codeId = await this.codes.add({ ...fresh, passwordHash: latest.passwordHash }, tx);
+      const othersPending = previousCodes.some((code) => code.id !== latest.id && code.expiresAt > fresh.createdAt);
+      return { outcome: 'sent', issued: { userId: account.id, email: account.email, codeId, replacedCode: latest, othersPending } };
     });
   }
 
   /**
-   * Undoes an issue whose mail could not be sent: the account goes back to what it was before
-   * (deleted if the attempt created it, its previous password hash and times otherwise) with its
-   * previous codes. Nothing happens when a later issue replaced the code meanwhile (that attempt
-   * now owns the account's state) or the account got verified. True when something was undone.
+   * Undoes an issue whose mail could not be sent: its code goes (other registration attempts keep
+   * theirs), a resend's replaced code comes back, and the account goes back to what it was before
+   * (deleted if the attempt created it and no other attempt was added since, its previous times
+   * otherwise). Nothing happens when the code is gone already (a resend replaced it, or the
+   * account got verified). True when something was undone.
    */
   async withdrawIssue(issued: IssuedCode): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       await lockCodeIssuance(tx, issued.email);
-      if (!(await this.codes.exists(issued.userId, issued.codeId, tx))) return false;
+      if (!(await this.codes.consume(issued.userId, issued.codeId, tx))) return false;
       const previous = issued.previousRegistration;
       if (previous === 'none') {
-        const { count } = await tx.user.deleteMany({ where: { id: issued.userId, verifiedAt: null } });
-        return count === 1;
+        if ((await this.codes.allOf(issued.userId, tx)).length === 0) {
+          await tx.user.deleteMany({ where: { id: issued.userId, verifiedAt: null } });
+        }
+        return true;
       }
       if (previous) {
         const { count } = await tx.user.updateMany({
@@ -140,20 +154,27 @@ export class AccountRepository {
         });
         if (count === 0) return false;
       }
-      await this.codes.restore(issued.userId, issued.previousCodes, tx);
+      if (issued.replacedCode) await this.codes.putBack(issued.userId, issued.replacedCode, tx);
       return true;
     });
   }
 
   /**
-   * Consumes the code and marks the account verified, atomically. False when the code is
-   * already gone (replaced by a new registration or used by a parallel request).
+   * Consumes the code and marks the account verified with the password of the registration
+   * attempt the code was mailed for, deleting every other attempt of the address, atomically.
+   * False when the code is already gone (used by a parallel request, or another attempt won).
    */
   async markVerified(userId: string, codeId: string, now: Date): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      if (!(await this.codes.consume(userId, codeId, tx))) return false;
-      const { count } = await tx.user.updateMany({ where: { id: userId, verifiedAt: null }, data: { verifiedAt: now, updatedAt: now } });
-      return count === 1;
+      const taken = await this.codes.take(userId, codeId, tx);
+      if (!taken) return false;
+      const { count } = await tx.user.updateMany({
+        where: { id: userId, verifiedAt: null },
+        data: { verifiedAt: now, updatedAt: now, ...(taken.passwordHash ? { passwordHash: taken.passwordHash } : {}) },
+      });
+      if (count !== 1) return false;
+      await this.codes.deleteAllOf(userId, tx);
+      return true;
     });
   }
 

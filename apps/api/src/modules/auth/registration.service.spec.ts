@@ -13,7 +13,7 @@ const NOW = new Date('2026-03-01T12:00:00.000Z');
 const ACCOUNT: PendingAccount = { id: 'user-1', email: 'alice@example.com', createdAt: NOW, updatedAt: NOW };
 const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) };
 
-const ISSUED: IssuedCode = { userId: ACCOUNT.id, email: ACCOUNT.email, codeId: 'code-2', previousCodes: [], previousRegistration: 'none' };
+const ISSUED: IssuedCode = { userId: ACCOUNT.id, email: ACCOUNT.email, codeId: 'code-2', othersPending: false, previousRegistration: 'none' };
 
 /** Plays the repository's transaction: makes the code for the account and commits (records 'commit'). */
 function commitsIssue(result: unknown, events: string[]) {
@@ -62,6 +62,16 @@ describe('RegistrationService', () => {
       expect(sent).toEqual([expect.objectContaining({ to: 'alice@example.com', text: expect.stringContaining('042817') })]);
     });
 
+    it('says in the mail, plainly, when another registration attempt for the address is pending', async () => {
+      await serviceWith({ savePendingRegistration: commitsIssue({ account: ACCOUNT, issued: ISSUED }, events) }).register('alice@example.com', 'correct horse');
+      await serviceWith({ savePendingRegistration: commitsIssue({ account: ACCOUNT, issued: { ...ISSUED, othersPending: true } }, events) }).register('alice@example.com', 'other horse');
+
+      expect(sent[0].text).not.toMatch(/another registration/i);
+      expect(sent[1].text).toMatch(/Another registration for this address is pending/);
+      expect(sent[1].text).toMatch(/If you started only one registration,\s+use the code of the first mail/);
+      expect(sent[1].text.match(/\b\d{6}\b/g)).toEqual(['042817']);
+    });
+
     it('answers ALREADY_REGISTERED (409) when a verified account has the e-mail', async () => {
       const error = await domainError(serviceWith({ savePendingRegistration: jest.fn().mockResolvedValue(undefined) }).register('alice@example.com', 'correct horse'));
       expect(error.code).toBe('ALREADY_REGISTERED');
@@ -92,7 +102,7 @@ describe('RegistrationService', () => {
       const markVerified = jest.fn().mockResolvedValue(true);
       await serviceWith({ findPendingByEmail: jest.fn().mockResolvedValue({ id: 'user-1' }), markVerified }).verify('alice@example.com', '042817');
 
-      expect(otp.check).toHaveBeenCalledWith('user-1', '042817');
+      expect(otp.check).toHaveBeenCalledWith('user-1', 'alice@example.com', '042817');
       expect(markVerified).toHaveBeenCalledWith('user-1', 'code-1', NOW);
     });
 

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { Mailer } from '../mail/mailer';
-import { OtpService } from '../otp/otp.service';
+import { OtpService, wrongCode } from '../otp/otp.service';
 import { AccountRepository, IssuedCode, PendingAccount } from './account.repository';
 import { PasswordHasher } from './password-hasher';
 import { verificationMail } from './verification-mail';
@@ -22,9 +22,10 @@ export class RegistrationService implements BeforeApplicationShutdown {
   ) {}
 
   /**
-   * Creates the unverified account, or replaces a pending registration of the same e-mail, and
-   * mails a code once that is committed. If the mail cannot be sent, the attempt is withdrawn
-   * and nothing of it is kept (MAIL_UNAVAILABLE).
+   * Creates the unverified account, or adds a registration attempt to the pending one of the same
+   * e-mail (each attempt with its own password and code), and mails the code once that is
+   * committed. If the mail cannot be sent, the attempt is withdrawn and nothing of it is kept
+   * (MAIL_UNAVAILABLE).
    */
   async register(email: string, password: string): Promise<PendingAccount> {
     const passwordHash = await this.passwords.hash(password);
@@ -38,7 +39,7 @@ export class RegistrationService implements BeforeApplicationShutdown {
   async verify(email: string, code: string): Promise<void> {
     const account = await this.accounts.findPendingByEmail(email);
     if (!account) throw wrongCode();
-    const codeId = await this.otp.check(account.id, code);
+    const codeId = await this.otp.check(account.id, email, code);
     if (!(await this.accounts.markVerified(account.id, codeId, this.clock.now()))) throw wrongCode();
   }
 
@@ -71,7 +72,7 @@ export class RegistrationService implements BeforeApplicationShutdown {
   /** Mails a committed code; if that fails, withdraws the code (and the attempt) before answering. */
   private async deliver(issued: IssuedCode, code: string): Promise<void> {
     try {
-      await this.mailer.send(verificationMail(issued.email, code, this.otp.lifetimeSeconds));
+      await this.mailer.send(verificationMail(issued.email, code, this.otp.lifetimeSeconds, issued.othersPending));
     } catch (err) {
       this.logger.warn(`cannot send the verification mail: ${(err as Error).message}`);
       await this.accounts.withdrawIssue(issued).catch((undo: Error) => {
@@ -81,8 +82,4 @@ export class RegistrationService implements BeforeApplicationShutdown {
       throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later');
     }
   }
-}
-
-function wrongCode(): DomainError {
-  return new DomainError('INVALID_CODE', 'Wrong code, or no unverified account with this e-mail');
 }

@@ -5,6 +5,8 @@ import { Prisma, PrismaClient } from '../../generated/prisma/client';
 export interface StoredOtpCode {
   id: string;
   codeHash: string;
+  /** The password of the registration attempt the code was mailed for (null: the account's). */
+  passwordHash: string | null;
   attempts: number;
   expiresAt: Date;
   createdAt: Date;
@@ -13,9 +15,12 @@ export interface StoredOtpCode {
 export interface NewOtpCode {
   userId: string;
   codeHash: string;
+  passwordHash?: string | null;
   expiresAt: Date;
   createdAt: Date;
 }
+
+const STORED = { id: true, codeHash: true, passwordHash: true, attempts: true, expiresAt: true, createdAt: true } as const;
 
 /** The client a statement runs on: the pool, or the transaction of a caller's repository. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -30,28 +35,24 @@ export class OtpRepository {
     return (await db.otpCode.create({ data: code, select: { id: true } })).id;
   }
 
-  /** Every code of the user as stored, to be put back by `restore`. */
+  /** Stores one more code (a registration attempt of its own), leaving the user's other codes alone; its id. */
+  async add(code: NewOtpCode, db: Db = this.prisma): Promise<string> {
+    return (await db.otpCode.create({ data: code, select: { id: true } })).id;
+  }
+
+  /** Every code of the user as stored, oldest first. */
   async allOf(userId: string, db: Db = this.prisma): Promise<StoredOtpCode[]> {
-    return db.otpCode.findMany({ where: { userId }, select: { id: true, codeHash: true, attempts: true, expiresAt: true, createdAt: true } });
+    return db.otpCode.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: STORED });
   }
 
-  /** Puts back exactly `codes` (same ids, attempts and times) as the user's codes. */
-  async restore(userId: string, codes: StoredOtpCode[], db: Db = this.prisma): Promise<void> {
-    await db.otpCode.deleteMany({ where: { userId } });
-    if (codes.length > 0) await db.otpCode.createMany({ data: codes.map((c) => ({ ...c, userId })) });
+  /** The user's codes that have not expired, oldest first. */
+  async findLive(userId: string, now: Date): Promise<StoredOtpCode[]> {
+    return this.prisma.otpCode.findMany({ where: { userId, expiresAt: { gt: now } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: STORED });
   }
 
-  async exists(userId: string, codeId: string, db: Db = this.prisma): Promise<boolean> {
-    return (await db.otpCode.count({ where: { id: codeId, userId } })) === 1;
-  }
-
-  async findCurrent(userId: string): Promise<StoredOtpCode | undefined> {
-    const code = await this.prisma.otpCode.findFirst({
-      where: { userId },
-      orderBy: { createdAt: 'desc' },
-      select: { id: true, codeHash: true, attempts: true, expiresAt: true, createdAt: true },
-    });
-    return code ?? undefined;
+  /** Puts back exactly `code` (same id, attempts and times) as one of the user's codes. */
+  async putBack(userId: string, code: StoredOtpCode, db: Db = this.prisma): Promise<void> {
+    await db.otpCode.create({ data: { ...code, userId } });
   }
 
   async lastIssuedAt(userId: string, db: Db = this.prisma): Promise<Date | undefined> {
@@ -60,16 +61,38 @@ export class OtpRepository {
   }
 
   /**
-   * Spends one attempt on a live code in a single conditional UPDATE, so parallel guesses can
-   * never make more than `maxAttempts` comparisons. Resolves with the attempts made including
-   * this one, or undefined when none is left (or the code expired or was replaced meanwhile).
+   * Spends one guess of the address's budget in one statement (so parallel guesses never exceed
+   * it): at most `maxAttempts` per window of `windowSeconds`, a window starting at its first
+   * guess. Resolves with the guesses made in the window including this one and when the window
+   * ends, or with the end of the window when no guess is left.
    */
-  async spendAttempt(userId: string, codeId: string, maxAttempts: number, now: Date): Promise<number | undefined> {
-    const rows = await this.prisma.$queryRaw<{ attempts: number }[]>`
-      UPDATE otp_codes SET attempts = attempts + 1
-      WHERE id = CAST(${codeId} AS uuid) AND user_id = CAST(${userId} AS uuid) AND attempts < ${maxAttempts} AND expires_at > ${now}
-      RETURNING attempts`;
-    return rows[0]?.attempts;
+  async spendBudget(email: string, maxAttempts: number, windowSeconds: number, now: Date): Promise<{ attempts: number; windowEndsAt: Date } | { exhaustedUntil: Date }> {
+    const windowStart = new Date(now.getTime() - windowSeconds * 1000);
+    const rows = await this.prisma.$queryRaw<{ attempts: number; window_started_at: Date }[]>`
+      INSERT INTO otp_attempt_budgets (email, attempts, window_started_at) VALUES (${email}, 1, ${now})
+      ON CONFLICT (email) DO UPDATE SET
+        attempts = CASE WHEN otp_attempt_budgets.window_started_at <= ${windowStart} THEN 1 ELSE otp_attempt_budgets.attempts + 1 END,
+        window_started_at = CASE WHEN otp_attempt_budgets.window_started_at <= ${windowStart} THEN ${now} ELSE otp_attempt_budgets.window_started_at END
+      WHERE otp_attempt_budgets.window_started_at <= ${windowStart} OR otp_attempt_budgets.attempts < ${maxAttempts}
+      RETURNING attempts, window_started_at`;
+    if (rows[0]) return { attempts: rows[0].attempts, windowEndsAt: new Date(rows[0].window_started_at.getTime() + windowSeconds * 1000) };
+    const budget = await this.prisma.otpAttemptBudget.findUnique({ where: { email }, select: { windowStartedAt: true } });
+    return { exhaustedUntil: new Date((budget?.windowStartedAt ?? now).getTime() + windowSeconds * 1000) };
+  }
+
+  /**
+   * Deletes the code once it has been used, answering the password of its registration attempt;
+   * undefined when it was already gone (used by a parallel request, or its account verified).
+   */
+  async take(userId: string, codeId: string, db: Db = this.prisma): Promise<{ passwordHash: string | null } | undefined> {
+    const rows = await db.$queryRaw<{ password_hash: string | null }[]>`
+      DELETE FROM otp_codes WHERE id = CAST(${codeId} AS uuid) AND user_id = CAST(${userId} AS uuid) RETURNING password_hash`;
+    return rows[0] ? { passwordHash: rows[0].password_hash } : undefined;
+  }
+
+  /** Deletes every code of the user (the other registration attempts, once one is verified). */
+  async deleteAllOf(userId: string, db: Db = this.prisma): Promise<void> {
+    await db.otpCode.deleteMany({ where: { userId } });
   }
 
   /** Deletes the code once it has been used; false when it was already gone (replaced or used). */
@@ -80,6 +103,12 @@ export class OtpRepository {
 
   async deleteExpired(now: Date): Promise<number> {
     const { count } = await this.prisma.otpCode.deleteMany({ where: { expiresAt: { lte: now } } });
+    return count;
+  }
+
+  /** Deletes the guess budgets whose window is over (they would start afresh anyway). */
+  async deleteSpentBudgets(now: Date, windowSeconds: number): Promise<number> {
+    const { count } = await this.prisma.otpAttemptBudget.deleteMany({ where: { windowStartedAt: { lte: new Date(now.getTime() - windowSeconds * 1000) } } });
     return count;
   }
 }

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/app-config';
 import { OtpRepository, StoredOtpCode } from './otp.repository';
-import { OTP_RESEND_COOLDOWN_SECONDS, OtpService } from './otp.service';
+import { OTP_RESEND_COOLDOWN_SECONDS, OtpService, WRONG_CODE_MESSAGE } from './otp.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 import { ManualClock } from '../../../../../test/helpers/manual-clock';
 import { domainError } from '../../../../../test/helpers/domain-error';
@@ -22,7 +22,7 @@ describe('OtpService', () => {
 
   function stored(code: string, overrides: Partial<StoredOtpCode> = {}): StoredOtpCode {
     const record = serviceWith({}).record(USER, code);
-    return { id: 'code-1', codeHash: record.codeHash, attempts: 0, expiresAt: record.expiresAt, createdAt: record.createdAt, ...overrides };
+    return { id: 'code-1', codeHash: record.codeHash, passwordHash: null, attempts: 0, expiresAt: record.expiresAt, createdAt: record.createdAt, ...overrides };
   }
 
   describe('generate', () => {
@@ -46,78 +46,65 @@ describe('OtpService', () => {
   });
 
   describe('check', () => {
-    it('accepts the right code, spending one attempt, and answers the id of the code', async () => {
-      const spendAttempt = jest.fn().mockResolvedValue(1);
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')), spendAttempt });
+    const EMAIL = 'alice@example.com';
+    const WINDOW_END = new Date(NOW.getTime() + 600_000);
 
-      await expect(service.check(USER, '123456')).resolves.toBe('code-1');
-      expect(spendAttempt).toHaveBeenCalledWith(USER, 'code-1', 5, NOW);
+    it('accepts the right code, spending one guess of the address budget, and answers the id of the code', async () => {
+      const spendBudget = jest.fn().mockResolvedValue({ attempts: 1, windowEndsAt: WINDOW_END });
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([stored('123456')]), spendBudget });
+
+      await expect(service.check(USER, EMAIL, '123456')).resolves.toBe('code-1');
+      expect(spendBudget).toHaveBeenCalledWith(EMAIL, 5, 600, NOW);
     });
 
-    it('answers INVALID_CODE for a wrong code while attempts are left', async () => {
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')), spendAttempt: jest.fn().mockResolvedValue(4) });
+    it('checks the guess against every live code (one per registration attempt) and answers the one it matches', async () => {
+      const live = [stored('111111'), stored('222222', { id: 'code-2' }), stored('333333', { id: 'code-3' })];
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue(live), spendBudget: jest.fn().mockResolvedValue({ attempts: 1, windowEndsAt: WINDOW_END }) });
 
-      expect((await domainError(service.check(USER, '654321'))).code).toBe('INVALID_CODE');
+      await expect(service.check(USER, EMAIL, '222222')).resolves.toBe('code-2');
     });
 
-    it('answers TOO_MANY_ATTEMPTS with Retry-After when a wrong code uses up the last attempt', async () => {
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')), spendAttempt: jest.fn().mockResolvedValue(5) });
+    it('answers INVALID_CODE for a wrong code while guesses are left, with the uniform message', async () => {
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([stored('123456')]), spendBudget: jest.fn().mockResolvedValue({ attempts: 4, windowEndsAt: WINDOW_END }) });
+
+      const error = await domainError(service.check(USER, EMAIL, '654321'));
+      expect(error.code).toBe('INVALID_CODE');
+      expect(error.message).toBe(WRONG_CODE_MESSAGE);
+    });
+
+    it('answers TOO_MANY_ATTEMPTS with Retry-After (the end of the window) when a wrong code uses up the last guess', async () => {
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([stored('123456')]), spendBudget: jest.fn().mockResolvedValue({ attempts: 5, windowEndsAt: WINDOW_END }) });
       clock.current = new Date(NOW.getTime() + 20_000);
 
-      const error = await domainError(service.check(USER, '654321'));
+      const error = await domainError(service.check(USER, EMAIL, '654321'));
 
       expect(error.code).toBe('TOO_MANY_ATTEMPTS');
-      expect(error.retryAfterSeconds).toBe(OTP_RESEND_COOLDOWN_SECONDS - 20);
+      expect(error.retryAfterSeconds).toBe(580);
     });
 
-    it('refuses even the right code once no attempt is left (the code is void)', async () => {
-      const findCurrent = jest.fn().mockResolvedValue(stored('123456', { attempts: 5 }));
-      const service = serviceWith({ findCurrent, spendAttempt: jest.fn().mockResolvedValue(undefined) });
+    it('refuses even the right code once the address has no guess left', async () => {
+      const spendBudget = jest.fn().mockResolvedValue({ exhaustedUntil: WINDOW_END });
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([stored('123456')]), spendBudget });
 
-      const error = await domainError(service.check(USER, '123456'));
+      const error = await domainError(service.check(USER, EMAIL, '123456'));
 
       expect(error.code).toBe('TOO_MANY_ATTEMPTS');
-      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(error.retryAfterSeconds).toBe(600);
     });
 
-    it('checks the guess against the new code when a resend replaced the code meanwhile', async () => {
-      const replacement = stored('777777', { id: 'code-2' });
-      const findCurrent = jest.fn().mockResolvedValueOnce(stored('123456')).mockResolvedValueOnce(replacement);
-      const spendAttempt = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValueOnce(1);
-      const service = serviceWith({ findCurrent, spendAttempt });
+    it('answers CODE_EXPIRED, with the uniform message and without spending a guess, when no code is live', async () => {
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([]) });
 
-      await expect(service.check(USER, '777777')).resolves.toBe('code-2');
-      expect(spendAttempt).toHaveBeenLastCalledWith(USER, 'code-2', 5, NOW);
-    });
-
-    it('gives up after one replacement rather than chasing codes forever', async () => {
-      const findCurrent = jest.fn()
-        .mockResolvedValueOnce(stored('123456'))
-        .mockResolvedValueOnce(stored('222222', { id: 'code-2' }))
-        .mockResolvedValueOnce(stored('333333', { id: 'code-3' }));
-      const service = serviceWith({ findCurrent, spendAttempt: jest.fn().mockResolvedValue(undefined) });
-
-      expect((await domainError(service.check(USER, '333333'))).code).toBe('TOO_MANY_ATTEMPTS');
-    });
-
-    it('answers CODE_EXPIRED when the code has expired, without spending an attempt', async () => {
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(stored('123456')) });
-      clock.current = new Date(NOW.getTime() + 600_000);
-
-      expect((await domainError(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
-    });
-
-    it('answers CODE_EXPIRED when the user has no code at all', async () => {
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(undefined) });
-
-      expect((await domainError(service.check(USER, '123456'))).code).toBe('CODE_EXPIRED');
+      const error = await domainError(service.check(USER, EMAIL, '123456'));
+      expect(error.code).toBe('CODE_EXPIRED');
+      expect(error.message).toBe(WRONG_CODE_MESSAGE);
     });
 
     it('does not accept a code issued to another user', async () => {
       const otherUsersCode = { ...stored('123456'), codeHash: serviceWith({}).record('00000000-0000-4000-8000-000000000000', '123456').codeHash };
-      const service = serviceWith({ findCurrent: jest.fn().mockResolvedValue(otherUsersCode), spendAttempt: jest.fn().mockResolvedValue(1) });
+      const service = serviceWith({ findLive: jest.fn().mockResolvedValue([otherUsersCode]), spendBudget: jest.fn().mockResolvedValue({ attempts: 1, windowEndsAt: WINDOW_END }) });
 
-      expect((await domainError(service.check(USER, '123456'))).code).toBe('INVALID_CODE');
+      expect((await domainError(service.check(USER, EMAIL, '123456'))).code).toBe('INVALID_CODE');
     });
   });
 
@@ -131,10 +118,12 @@ describe('OtpService', () => {
   });
 
   describe('deleteExpired', () => {
-    it('deletes codes expired by now', async () => {
+    it('deletes codes expired by now, and guess budgets whose window is over', async () => {
       const deleteExpired = jest.fn().mockResolvedValue(3);
-      await expect(serviceWith({ deleteExpired }).deleteExpired()).resolves.toBe(3);
+      const deleteSpentBudgets = jest.fn().mockResolvedValue(1);
+      await expect(serviceWith({ deleteExpired, deleteSpentBudgets }).deleteExpired()).resolves.toBe(3);
       expect(deleteExpired).toHaveBeenCalledWith(NOW);
+      expect(deleteSpentBudgets).toHaveBeenCalledWith(NOW, 600);
     });
   });
 });

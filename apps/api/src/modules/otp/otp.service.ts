@@ -12,7 +12,7 @@ export const OTP_RESEND_COOLDOWN_SECONDS = 60;
 
 /**
  * One-time codes: six CSPRNG digits, stored only as HMAC-SHA256(OTP_SECRET, user id + code) with
- * an expiry, compared in constant time, and void after OTP_MAX_ATTEMPTS wrong guesses.
+ * an expiry, compared in constant time; OTP_MAX_ATTEMPTS guesses per address per OTP_TTL window.
  */
 @Injectable()
 export class OtpService {
@@ -42,30 +42,25 @@ export class OtpService {
   }
 
   /**
-   * Checks `code` against the user's current code, spending one attempt whether it is right or
-   * wrong. Resolves with the id of the matched code (for the caller to consume with the
-   * verification); otherwise CODE_EXPIRED (no live code), TOO_MANY_ATTEMPTS (the code is void:
-   * this guess used up the last attempt, or none was left) or INVALID_CODE.
+   * Checks `code` against every live code of the user (one per registration attempt), spending
+   * one guess of the address's budget whether it is right or wrong: OTP_MAX_ATTEMPTS guesses per
+   * OTP_TTL window across all codes, so neither re-registering nor a resend gives more guesses.
+   * Resolves with the id of the matched code (the oldest, should two attempts share digits);
+   * otherwise CODE_EXPIRED (no live code), TOO_MANY_ATTEMPTS (this guess used up the budget, or
+   * none was left; Retry-After: the end of the window) or INVALID_CODE.
    */
-  async check(userId: string, code: string): Promise<string> {
+  async check(userId: string, email: string, code: string): Promise<string> {
     const now = this.clock.now();
     const max = this.config.otpMaxAttempts;
-    let current = await this.codes.findCurrent(userId);
-    // Two rounds at most: a resend may replace the code between reading it and spending the
-    // attempt; the guess is then checked against the code that replaced it.
-    for (let round = 1; ; round++) {
-      if (!current || current.expiresAt <= now) {
-        throw new DomainError('CODE_EXPIRED', 'The code has expired; request a new one');
-      }
-      const attempts = await this.codes.spendAttempt(userId, current.id, max, now);
-      if (attempts !== undefined) {
-        if (this.matches(current.codeHash, this.hash(userId, code))) return current.id;
-        throw attempts >= max ? this.tooManyAttempts(current.createdAt, now) : new DomainError('INVALID_CODE', 'Wrong code');
-      }
-      const latest = await this.codes.findCurrent(userId);
-      if (round === 2 || latest?.id === current.id) throw this.tooManyAttempts(current.createdAt, now);
-      current = latest;
-    }
+    const live = await this.codes.findLive(userId, now);
+    if (live.length === 0) throw codeExpired();
+    const spent = await this.codes.spendBudget(email, max, this.config.ttl.otpSeconds, now);
+    if ('exhaustedUntil' in spent) throw tooManyAttempts(spent.exhaustedUntil, now);
+    const guess = this.hash(userId, code);
+    const matched = live.find((candidate) => this.matches(candidate.codeHash, guess));
+    if (matched) return matched.id;
+    if (spent.attempts >= max) throw tooManyAttempts(spent.windowEndsAt, now);
+    throw wrongCode();
   }
 
   /** Whether a code issued at `lastIssuedAt` is recent enough that no new one should be sent. */
@@ -74,13 +69,9 @@ export class OtpService {
   }
 
   async deleteExpired(): Promise<number> {
-    return this.codes.deleteExpired(this.clock.now());
-  }
-
-  /** `retryAfterSeconds` (Retry-After) says when a new code can be requested (the resend cooldown of the void one). */
-  private tooManyAttempts(issuedAt: Date, now: Date): DomainError {
-    const seconds = Math.max(1, Math.ceil((issuedAt.getTime() + OTP_RESEND_COOLDOWN_SECONDS * 1000 - now.getTime()) / 1000));
-    return new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; this code is void, request a new one', seconds);
+    const now = this.clock.now();
+    await this.codes.deleteSpentBudgets(now, this.config.ttl.otpSeconds);
+    return this.codes.deleteExpired(now);
   }
 
   private hash(userId: string, code: string): string {
@@ -93,4 +84,23 @@ export class OtpService {
     const b = Buffer.from(candidateHash, 'hex');
     return a.length === b.length && timingSafeEqual(a, b);
   }
+}
+
+/**
+ * One message for a wrong code, an expired or used one, and an address with no pending
+ * registration, so the message never tells them apart.
+ */
+export const WRONG_CODE_MESSAGE = 'Wrong or expired code, or no registration pending for this e-mail';
+
+export function wrongCode(): DomainError {
+  return new DomainError('INVALID_CODE', WRONG_CODE_MESSAGE);
+}
+
+function codeExpired(): DomainError {
+  return new DomainError('CODE_EXPIRED', WRONG_CODE_MESSAGE);
+}
+
+function tooManyAttempts(until: Date, now: Date): DomainError {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  return new DomainError('TOO_MANY_ATTEMPTS', 'Too many wrong codes for this e-mail; try again later', seconds);
 }

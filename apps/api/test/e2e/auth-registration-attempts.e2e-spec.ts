@@ -1,0 +1,65 @@
+import { TestApp } from '../../../../test/helpers/test-app';
+import { call } from '../../../../test/helpers/http';
+import { ManualClock } from '../../../../test/helpers/manual-clock';
+import { startAuthTestApp } from './auth.e2e-helpers';
+
+/** Each registration attempt is its own pending record: a code verifies exactly the attempt it was mailed for. */
+describe('registration attempts (no takeover, no squatting)', () => {
+  let t: TestApp;
+  const clock = new ManualClock(new Date());
+  let n = 0;
+  const address = () => `attempts-${++n}@example.com`;
+
+  const register = async (email: string, password: string): Promise<{ code: string; text: string }> => {
+    const after = t.mail.messages.length;
+    expect((await call(t, 'POST', '/api/user/register', { body: { email, password } })).status).toBe(201);
+    const code = await t.mail.codeFor(email, { after });
+    return { code, text: t.mail.messages[t.mail.messages.length - 1].text };
+  };
+  const verify = (email: string, otp: string) => call(t, 'PATCH', '/api/user/verify', { body: { email, otp } });
+  const loginStatus = async (email: string, password: string) => (await call(t, 'POST', '/api/user/login', { body: { email, password } })).status;
+
+  beforeAll(async () => {
+    t = await startAuthTestApp({ clock });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('takeover: owner registers (code A), attacker re-registers (code B to the owner), owner verifies with A → the owner’s password logs in, the attacker’s does not, and B is dead', async () => {
+    const email = address();
+    const a = await register(email, 'owner password');
+    clock.advance(5);
+    const b = await register(email, 'attacker password');
+    expect(b.text).toMatch(/another registration for this address is pending/i);
+    expect(a.text).not.toMatch(/another registration/i);
+
+    expect((await verify(email, a.code)).status).toBe(204);
+    expect(await loginStatus(email, 'owner password')).toBe(200);
+    expect(await loginStatus(email, 'attacker password')).toBe(401);
+    if (b.code !== a.code) expect((await verify(email, b.code)).status).toBe(401);
+    expect(await loginStatus(email, 'attacker password')).toBe(401);
+  });
+
+  it('squatting: attacker registers first, the owner registers, verifies with their own code → the owner’s password works', async () => {
+    const email = address();
+    const squatter = await register(email, 'squatter password');
+    clock.advance(5);
+    const owner = await register(email, 'owner password');
+
+    expect((await verify(email, owner.code)).status).toBe(204);
+    expect(await loginStatus(email, 'owner password')).toBe(200);
+    expect(await loginStatus(email, 'squatter password')).toBe(401);
+    if (squatter.code !== owner.code) expect((await verify(email, squatter.code)).status).toBe(401);
+  });
+
+  it('the stock client’s register → verify {email, otp} still works, also after registering twice with the same password', async () => {
+    const email = address();
+    await register(email, 'same password');
+    clock.advance(61);
+    const again = await register(email, 'same password');
+    expect((await verify(email, again.code)).status).toBe(204);
+    expect(await loginStatus(email, 'same password')).toBe(200);
+  });
+});
