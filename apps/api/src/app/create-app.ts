@@ -7,7 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
 import { refuseDeepJson } from './json-depth';
+import { UploadPermissions } from '../modules/files/upload-permissions';
 import { securityHeaders } from './security-headers';
+import { apiBodyDeadline, applyServerTimeouts } from './server-timeouts';
 
 /** Builds the configured HTTP application; `main.ts` and the e2e tests share it. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
@@ -20,7 +22,10 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
   app.use(securityHeaders());
+  const receivesUploads = deps.store instanceof FsObjectStore;
+  applyServerTimeouts(app.getHttpServer(), receivesUploads ? deps.config.ttl.presignSeconds * 1000 : undefined);
   mountBlobStorage(app, deps.store);
+  if (receivesUploads) app.use(apiBodyDeadline());
   // Nest keeps `verify` out of the option type (it is reserved for `rawBody`, off here) but hands it to body-parser.
   const jsonOptions = { limit: '1mb', verify: refuseDeepJson };
   app.useBodyParser('json', jsonOptions);
@@ -35,15 +40,15 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
  */
 function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void {
   if (!(store instanceof FsObjectStore)) return;
-  // Node ends any request after 5 minutes by default, which would cut off large uploads on slow
-  // links; a stalled connection is still dropped after two idle minutes.
-  const server = app.getHttpServer();
-  server.requestTimeout = 0;
-  server.setTimeout(120_000);
   const logger = new NestLogger('BlobStorage');
+  // Resolved per request: the files module (and its database) decides whether a key still takes an upload.
+  const permissions = app.get(UploadPermissions);
   app.use(
     FS_STORAGE_PATH.replace(/\/$/, ''),
-    createFsBlobHandler(store, { onError: (err: unknown) => logger.error(err instanceof Error ? err.stack : String(err)) }),
+    createFsBlobHandler(store, {
+      onError: (err: unknown) => logger.error(err instanceof Error ? err.stack : String(err)),
+      mayUpload: (key) => permissions.check(key),
+    }),
   );
 }
 

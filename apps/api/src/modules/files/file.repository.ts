@@ -191,7 +191,25 @@ export class FileRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  /** The pending file an upload URL was signed for, whoever owns it: the fs driver's upload check. */
+  async findPendingByObjectKey(objectKey: string): Promise<FileRecord | undefined> {
+    const row = await this.prisma.file.findFirst({ where: { objectKey, status: 'pending' } });
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Every row (any status) holding one of these object keys: the reconciliation's lookup. */
+  async findByObjectKeys(objectKeys: readonly string[]): Promise<FileRecord[]> {
+    if (objectKeys.length === 0) return [];
+    const rows = await this.prisma.file.findMany({ where: { objectKey: { in: [...objectKeys] } } });
+    return rows.map(toRecord);
+  }
+
   // ---- maintenance (service-wide, keyset-paginated by id) ----
+
+  /** Completed files completed before `before`. */
+  async findCompletedBefore(before: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {
+    return this.page({ status: 'uploaded', completedAt: { lt: before } }, after, limit);
+  }
 
   /** Pending uploads whose URL expired before `before`. */
   async findStalePending(before: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {

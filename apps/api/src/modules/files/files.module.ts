@@ -4,16 +4,18 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { FileMaintenanceService } from './file-maintenance.service';
 import { FileObjects } from './file-objects';
+import { FileReconciliationService } from './file-reconciliation.service';
 import { FileRepository } from './file.repository';
 import { FilesController } from './files.controller';
 import { FilesScheduler } from './files.scheduler';
 import { FilesService } from './files.service';
+import { UploadPermissions } from './upload-permissions';
 
 /** Uploads, the owner's file views, deletion and the upload clean-up jobs. */
 @Module({
   imports: [QuotaModule, TokensModule, RateLimitModule],
   controllers: [FilesController],
-  providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FilesScheduler],
-  exports: [FileRepository, FileMaintenanceService],
+  providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FileReconciliationService, UploadPermissions, FilesScheduler],
+  exports: [FileRepository, FileMaintenanceService, UploadPermissions],
 })
 export class FilesModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { ExclusiveJobRunner } from '../../database/exclusive-job';
 import { FileMaintenanceService } from './file-maintenance.service';
+import { FileReconciliationService } from './file-reconciliation.service';
 
 /** Runs the file clean-up jobs on a schedule, each on one server instance at a time. */
 @Injectable()
@@ -9,7 +10,13 @@ export class FilesScheduler {
   constructor(
     private readonly jobs: ExclusiveJobRunner,
     private readonly maintenance: FileMaintenanceService,
+    private readonly reconciliation: FileReconciliationService,
   ) {}
+
+  @Cron(CronExpression.EVERY_HOUR)
+  reconcileStorage(): Promise<boolean> {
+    return this.jobs.run('files.reconcile-storage', async () => void (await this.reconciliation.reconcile()));
+  }
 
   @Cron(CronExpression.EVERY_5_MINUTES)
   recheckCompletedSizes(): Promise<boolean> {
