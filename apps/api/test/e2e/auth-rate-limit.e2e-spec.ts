@@ -3,8 +3,10 @@ import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
 import { startAuthTestApp } from './auth.e2e-helpers';
 
+// A new e-mail each time, so only the per-client budget is exercised (the per-account one has its own spec).
+let logins = 0;
 const loginAs = (t: TestApp, headers: Record<string, string> = {}) =>
-  call(t, 'POST', '/api/user/login', { body: { email: 'nobody@example.com', password: 'wrong password' }, headers });
+  call(t, 'POST', '/api/user/login', { body: { email: `nobody-${++logins}@example.com`, password: 'wrong password' }, headers });
 
 describe('rate limits', () => {
   describe('behind a trusted proxy (TRUST_PROXY=loopback)', () => {

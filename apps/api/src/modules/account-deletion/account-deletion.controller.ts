@@ -12,7 +12,7 @@ export class AccountDeletionController {
 
   @Delete()
   @HttpCode(204)
-  @RateLimit('account')
+  @RateLimit('login')
   @ApiOperation({ summary: 'Delete the account, its files, stored objects and tokens (no bearer: e-mail and password)' })
   @ApiErrors('deleteAccount')
   @ApiNoContentResponse({ description: 'Deleted' })

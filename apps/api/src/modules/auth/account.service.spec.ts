@@ -1,3 +1,5 @@
+import { DomainError } from '../../common/domain-error';
+import { PasswordGuessBudget } from '../rate-limit/password-guess-budget';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
 import { AccountService } from './account.service';
@@ -18,6 +20,7 @@ describe('AccountService', () => {
     accounts?: Partial<Record<keyof AccountRepository, jest.Mock>>;
     verify?: jest.Mock;
     refreshTokens?: Partial<Record<keyof RefreshTokenService, jest.Mock>>;
+    spend?: jest.Mock;
   }
 
   function serviceWith(parts: Parts): AccountService {
@@ -25,6 +28,7 @@ describe('AccountService', () => {
       strictMock<AccountRepository>('accounts', parts.accounts),
       strictMock<PasswordHasher>('passwords', { verify: parts.verify ?? jest.fn().mockResolvedValue(true) }),
       strictMock<RefreshTokenService>('refreshTokens', parts.refreshTokens),
+      strictMock<PasswordGuessBudget>('guesses', { spend: parts.spend ?? jest.fn().mockResolvedValue(undefined) }),
     );
   }
 
@@ -37,6 +41,16 @@ describe('AccountService', () => {
       await expect(service.login('alice@example.com', 'correct horse')).resolves.toEqual({ accessToken: 'access-jwt', refreshToken: 'refresh-token' });
       expect(verify).toHaveBeenCalledWith('$argon2id$hash', 'correct horse');
       expect(startSession).toHaveBeenCalledWith(ACCOUNT);
+    });
+
+    it('spends one of the account’s password guesses before checking, and checks nothing once they are used up', async () => {
+      const spend = jest.fn().mockRejectedValue(new DomainError('RATE_LIMITED', 'too many', 30));
+      const verify = jest.fn();
+      const error = await domainError(serviceWith({ accounts: { findByEmail: jest.fn() }, verify, spend }).authenticate('alice@example.com', 'guess'));
+
+      expect(spend).toHaveBeenCalledWith('alice@example.com');
+      expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
+      expect(verify).not.toHaveBeenCalled();
     });
 
     it('checks the password against the dummy hash for an unknown e-mail, then answers INVALID_CREDENTIALS', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/domain-error';
+import { PasswordGuessBudget } from '../rate-limit/password-guess-budget';
 import { RefreshTokenService, SessionTokens } from '../tokens/refresh-token.service';
 import { Account, AccountRepository } from './account.repository';
 import { PasswordHasher } from './password-hasher';
@@ -11,6 +12,7 @@ export class AccountService {
     private readonly accounts: AccountRepository,
     private readonly passwords: PasswordHasher,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly guesses: PasswordGuessBudget,
   ) {}
 
   /** A new session (refresh-token family) and its first access token. */
@@ -22,8 +24,11 @@ export class AccountService {
   /**
    * One answer, in about the same time, for an unknown e-mail, an unverified account and a
    * wrong password: the password is checked (against a dummy hash if need be) in every case.
+   * Every check spends one of the account's password guesses, whichever route asks
+   * (RATE_LIMITED once they are used up).
    */
   async authenticate(email: string, password: string): Promise<Account> {
+    await this.guesses.spend(email);
     const account = await this.accounts.findByEmail(email);
     const matches = await this.passwords.verify(account?.passwordHash, password);
     if (!account || !matches || !account.verifiedAt) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
 import { OtpModule } from '../otp/otp.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountCleanupJob } from './account-cleanup.job';
 import { AccountRepository } from './account.repository';
@@ -11,7 +12,7 @@ import { RegistrationService } from './registration.service';
 
 /** Accounts: registration with e-mailed codes, verification, login; the password check for others. */
 @Module({
-  imports: [OtpModule, TokensModule, MailModule],
+  imports: [OtpModule, TokensModule, MailModule, RateLimitModule],
   controllers: [AuthController],
   providers: [RegistrationService, AccountService, AccountRepository, PasswordHasher, AccountCleanupJob],
   exports: [AccountService],

@@ -18,10 +18,9 @@ export const RATE_LIMIT_GROUPS = {
   register: { key: 'ip', limit: 5, windowSeconds: 15 * 60 },
   resend: { key: 'ip', limit: 5, windowSeconds: 15 * 60 },
   verify: { key: 'ip', limit: 10, windowSeconds: 15 * 60 },
+  /** Every route that checks a password (login, `DELETE /api/user`): one budget of guesses per client. */
   login: { key: 'ip', limit: 10, windowSeconds: 60 },
   refresh: { key: 'ip', limit: 120, windowSeconds: 60 },
-  /** Account deletion (`DELETE /api/user`): a password check, so as tight as login. */
-  account: { key: 'ip', limit: 10, windowSeconds: 60 },
 
   // Files. Presign and complete have separate budgets, so a fast upload is never refused at complete.
   presign: { key: 'user', limit: 120, windowSeconds: 60 },
@@ -31,6 +30,12 @@ export const RATE_LIMIT_GROUPS = {
   /** The public download and meta links (the per-file daily download limit is separate). */
   download: { key: 'ip', limit: 60, windowSeconds: 60 },
 } as const satisfies Record<string, RateLimitRule>;
+
+/**
+ * Password checks per account (e-mail address), whatever the client address and whichever route
+ * checks it (login, `DELETE /api/user`): guesses spread over many addresses still meet one budget.
+ */
+export const ACCOUNT_PASSWORD_BUDGET = { limit: 10, windowSeconds: 60 } as const;
 
 export interface RateLimitRule {
   /** Whom the budget belongs to: the client address, or the authenticated user. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { PasswordGuessBudget } from './password-guess-budget';
 import { RateLimitGuard } from './rate-limit.guard';
 
 /**
@@ -11,7 +12,7 @@ import { RateLimitGuard } from './rate-limit.guard';
   // The limits live in RATE_LIMIT_GROUPS and are applied by RateLimitGuard; the stock guard,
   // which would read throttlers from here, is never registered.
   imports: [ThrottlerModule.forRoot({ throttlers: [] })],
-  providers: [RateLimitGuard],
-  exports: [RateLimitGuard],
+  providers: [RateLimitGuard, PasswordGuessBudget],
+  exports: [RateLimitGuard, PasswordGuessBudget],
 })
 export class RateLimitModule {}
