@@ -54,6 +54,35 @@ describe('registration attempts (no takeover, no squatting)', () => {
     if (squatter.code !== owner.code) expect((await verify(email, squatter.code)).status).toBe(401);
   });
 
+  it('one guess budget per address across codes: re-registering or a resend gives no new guesses', async () => {
+    const email = address();
+    const { code } = await register(email, 'owner password');
+    const wrong = (i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
+    for (let i = 0; i < 3; i++) expect((await verify(email, wrong(i))).status).toBe(401);
+    clock.advance(61);
+    const again = await register(email, 'owner password');
+    expect((await call(t, 'POST', '/api/user/verify/resend', { body: { email } })).status).toBe(202);
+    expect((await verify(email, wrong(3))).status).toBe(401);
+
+    const last = await verify(email, wrong(4));
+    expect(last.status).toBe(429);
+    expect(last.body).toEqual({ error: expect.any(String), code: 'TOO_MANY_ATTEMPTS' });
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect((await verify(email, again.code)).status).toBe(429);
+  });
+
+  it('answers one message for a wrong code, an unknown address and an expired code', async () => {
+    const email = address();
+    const { code } = await register(email, 'owner password');
+    const wrongCode = await verify(email, String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
+    const unknown = await verify(address(), code);
+    clock.advance(t.config.ttl.otpSeconds + 1);
+    const expired = await verify(email, code);
+
+    expect([wrongCode.status, unknown.status, expired.status]).toEqual([401, 401, 400]);
+    expect(new Set([wrongCode.body.error, unknown.body.error, expired.body.error]).size).toBe(1);
+  });
+
   it('the stock client’s register → verify {email, otp} still works, also after registering twice with the same password', async () => {
     const email = address();
     await register(email, 'same password');
