@@ -1,33 +1,43 @@
 # syntax=docker/dockerfile:1
 # The API server. Build: docker build -t coffer-api .
-FROM node:20.20-bookworm-slim AS build
+# Only the server's workspaces (apps/api, libs/storage, libs/contract) are installed and copied:
+# the image carries neither the CLI nor libs/crypto and its native AES-GCM binding.
+FROM node:20.20-bookworm-slim AS toolchain
 WORKDIR /app
 # argon2 compiles from source on this Node (its prebuilt binary crashes), so a toolchain is needed here.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# npm needs every workspace's package.json to read the lockfile, even of workspaces it skips.
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
 COPY libs/contract/package.json libs/contract/
 COPY libs/crypto/package.json libs/crypto/
 COPY libs/storage/package.json libs/storage/
+
+FROM toolchain AS build
+# The server's packages and the root's build tools. Scripts off: the root's `prepare` would build
+# every workspace; argon2 is the one package whose install script the server needs.
+RUN npm ci -w @coffer/api --include-workspace-root --ignore-scripts --no-audit --no-fund && npm rebuild argon2
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig*.json ./
-COPY apps ./apps
-COPY libs ./libs
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+COPY libs/contract ./libs/contract
+COPY libs/storage ./libs/storage
+COPY apps/api ./apps/api
+RUN node scripts/prisma-generate.js && npx tsc -b apps/api
+
+FROM toolchain AS runtime-deps
+RUN npm ci -w @coffer/api --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild argon2
 
 FROM node:20.20-bookworm-slim
 WORKDIR /app
 ENV APP_ENV=production NODE_ENV=production PORT=8080 DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data
-COPY --from=build --chown=node:node /app/package.json ./
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=runtime-deps --chown=node:node /app/package.json ./
+COPY --from=runtime-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/libs/contract/package.json /app/libs/contract/
 COPY --from=build --chown=node:node /app/libs/contract/dist /app/libs/contract/dist
-COPY --from=build --chown=node:node /app/libs/crypto/package.json /app/libs/crypto/
-COPY --from=build --chown=node:node /app/libs/crypto/dist /app/libs/crypto/dist
 COPY --from=build --chown=node:node /app/libs/storage/package.json /app/libs/storage/
 COPY --from=build --chown=node:node /app/libs/storage/dist /app/libs/storage/dist
 COPY --from=build --chown=node:node /app/apps/api/package.json /app/apps/api/
