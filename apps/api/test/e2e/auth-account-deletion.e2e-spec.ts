@@ -4,7 +4,7 @@ import { TestApp } from '../../../../test/helpers/test-app';
 import { call } from '../../../../test/helpers/http';
 import type { TestUser } from '../../../../test/helpers/users';
 import { login, Registered, registerVerified, startAuthTestApp, whoami } from './auth.e2e-helpers';
-import { presign, putBlob, uploadFile } from './files.e2e-helpers';
+import { overwriteObject, presign, putBlob, uploadFile } from './files.e2e-helpers';
 
 describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storage) => {
   let t: TestApp;
@@ -20,10 +20,8 @@ describe.each(['fs', 's3'] as const)('DELETE /api/user with %s storage', (storag
 
   /** Puts an object under the key through a presigned PUT, as a client upload would. */
   async function upload(key: string, size: number): Promise<void> {
-    const put = await t.store.presignPut(key, { contentLength: size, expiresInSec: 60 });
-    const res = await fetch(put.url, { method: put.method, headers: put.headers, body: Buffer.alloc(size, 7) });
-    await res.arrayBuffer();
-    expect(res.status).toBe(200);
+    // Behind the server's back: the fs driver's endpoint refuses keys with no pending file.
+    await overwriteObject(t, key, Buffer.alloc(size, 7));
     expect(await t.store.head(key)).toEqual({ size });
   }
 

@@ -6,6 +6,7 @@ import { call } from '../../../../test/helpers/http';
 import { FileReconciliationService } from '../../src/modules/files/file-reconciliation.service';
 import { FilesScheduler } from '../../src/modules/files/files.scheduler';
 import { UPLOAD_GRACE_MS } from '../../src/modules/storage/upload-grace';
+import { login, registerVerified } from './auth.e2e-helpers';
 import { complete, fileRow, OffsetClock, overwriteObject, presign, putBlob, STORAGE_DRIVERS, UploadResource, usage } from './files.e2e-helpers';
 
 const MAX_FILE_SIZE = 300_000;
@@ -98,11 +99,13 @@ describe.each(STORAGE_DRIVERS)('upload URLs that outlive their file, %s storage 
   });
 
   it("after account deletion: nothing stays under the deleted account's prefix", async () => {
-    const user = await createVerifiedUser(t);
+    const registered = await registerVerified(t, `gone-${storage}@example.com`);
+    const session = await login(t, registered.email, registered.password);
+    const user: TestUser = { id: registered.id, email: registered.email, accessToken: session.access_token, auth: { Authorization: `Bearer ${session.access_token}` } };
     const pending = await presign(t, user, { file_name: 'later', mime_type: 'x/y' });
     const file = await completedWithUrl(user);
-    const deleted = await call(t, 'DELETE', '/api/user', { body: { email: user.email, password: user.password } });
-    expect(deleted).toMatchObject({ status: 204 });
+    const deleted = await call(t, 'DELETE', '/api/user', { body: { email: registered.email, password: registered.password } });
+    expect(deleted.status).toBe(204);
     const prefix = `${ownerHash(t.config.secrets.userIdHash, user.id)}/`;
 
     const statuses = [await putBlob(file.url, randomBytes(200_000)), await putBlob(pending.body.upload_resource, randomBytes(200_000))];
