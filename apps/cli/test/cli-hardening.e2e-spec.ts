@@ -31,6 +31,14 @@ function expectOk(run: CliRun): CliRun {
  * What a new user and an attacker found broken in the CLI (issue 15, "The CLI"), on fs storage
  * with cheap Argon2id: every test here is about the CLI's behaviour, not the storage driver.
  */
+
+/** The fs driver's directory (this suite runs on the fs driver). */
+function fsRoot(t: TestApp): string {
+  const storage = t.config.storage;
+  if (storage.driver !== 'fs') throw new Error('cli-hardening runs on the fs driver');
+  return storage.root;
+}
+
 describe('the coffer CLI, hardened', () => {
   let t: TestApp;
   let root: string;
@@ -120,7 +128,7 @@ describe('the coffer CLI, hardened', () => {
       expect(await readdir(dir)).toEqual([]);
       // A byte flipped in storage: the right key matches the commitment, the data does not authenticate.
       const objectKey = new URL(file.link).pathname.split('/').slice(-2).join('/');
-      const blobPath = join(t.config.storage.root, ...objectKey.split('/'));
+      const blobPath = join(fsRoot(t), ...objectKey.split('/'));
       const blob = await readFile(blobPath);
       blob[65_536 + 100] ^= 0x01;
       await writeFile(blobPath, blob);
@@ -151,7 +159,7 @@ describe('the coffer CLI, hardened', () => {
         if (exited()) throw new Error('the upload ended before its bytes were seen');
         const row = await t.database.prisma.file.findFirst({ where: { fileName } });
         if (row) {
-          const dir = join(t.config.storage.root, ...row.objectKey.split('/').slice(0, -1));
+          const dir = join(fsRoot(t), ...row.objectKey.split('/').slice(0, -1));
           const parts = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${row.id}~`));
           const sizes = await Promise.all(parts.map((name) => stat(join(dir, name)).then((info) => info.size, () => 0)));
           if (sizes.some((size) => size > 0)) return row;

@@ -1,16 +1,11 @@
 import type { ErrorCode } from '@coffer/contract';
 import type { Context } from './context';
 import { CliError } from './errors';
-import { errorCodeOf, httpFailure, networkFailure, type ErrorAnswer, type ReceivedErrorBody } from './http-errors';
+import { answerCode, errorBodyOf, type RawResponse } from './api-answer';
+import { httpFailure, networkFailure, type ErrorAnswer } from './http-errors';
 import { requestSmall, type SmallResponse } from './http-transfer';
 import { Session } from './session';
 
-export interface RawResponse {
-  status: number;
-  /** The Retry-After header, if any. */
-  retryAfter: string | null;
-  body: unknown;
-}
 
 export interface CallOptions {
   /** What is being done, for error messages ("login", "upload of x.txt"). */
@@ -102,11 +97,4 @@ export class ApiClient {
   }
 }
 
-function errorBodyOf(value: unknown): ReceivedErrorBody | undefined {
-  return !!value && typeof value === 'object' && !Array.isArray(value) ? (value as ReceivedErrorBody) : undefined;
-}
-
-/** The code of an error answer: the server's, or what its status stands for when it sent none. */
-export function answerCode(response: RawResponse, codeless: Partial<Record<number, ErrorCode>> = {}): ErrorCode | undefined {
-  return errorCodeOf(errorBodyOf(response.body)) ?? codeless[response.status];
-}
+export { answerCode, type RawResponse } from './api-answer';

@@ -1,11 +1,17 @@
 import { LockTimeoutError, withFileLock } from './file-lock';
 import type { RefreshRequest, RefreshResponse } from '@coffer/contract';
-import { answerCode, type ApiClient } from './api-client';
+import { answerCode, type RawResponse } from './api-answer';
 import type { Context } from './context';
 import { loadCredentials, saveCredentials, type Credentials } from './credentials';
 import { CliError } from './errors';
 import { httpFailure } from './http-errors';
 import { needsRefresh } from './jwt';
+
+/** What a session needs of the API client (an interface, so the client and the session do not import each other). */
+export interface SessionTransport {
+  readonly baseUrl: string;
+  raw(method: string, path: string, options: { body?: unknown; token?: string; what: string }): Promise<RawResponse>;
+}
 
 /** What a refresh answer holds, checked field by field: the server may not be a Coffer server. */
 type RefreshAnswer = { [K in keyof RefreshResponse]?: unknown };
@@ -18,11 +24,11 @@ type RefreshAnswer = { [K in keyof RefreshResponse]?: unknown };
 export class Session {
   private constructor(
     private readonly ctx: Context,
-    private readonly api: ApiClient,
+    private readonly api: SessionTransport,
     private credentials: Credentials,
   ) {}
 
-  static async load(ctx: Context, api: ApiClient): Promise<Session> {
+  static async load(ctx: Context, api: SessionTransport): Promise<Session> {
     const credentials = await loadCredentials(ctx);
     if (!credentials) throw new CliError('you are not logged in', 'Run `coffer auth login` (or `coffer auth register` first).');
     if (credentials.server !== api.baseUrl) {

@@ -1,5 +1,5 @@
 import { Controller, Delete, Headers, HttpCode } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { AdminService } from './admin.service';
 
@@ -13,7 +13,6 @@ export class AdminController {
   @ApiOperation({ summary: 'Development only: wipe every table and every stored object (needs the admin token)' })
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Everything is gone' })
-  @ApiUnauthorizedResponse({ description: 'No admin token, or a wrong one (Authorization: Bearer <ADMIN_TOKEN>)' })
   @ApiErrors('adminReset')
   reset(@Headers('authorization') authorization: string | undefined): Promise<void> {
     return this.admin.reset(authorization);
