@@ -20,6 +20,7 @@ export class SmtpCapture {
   ) {}
 
   static async start(): Promise<SmtpCapture> {
+    // eslint-disable-next-line prefer-const -- assigned once the server it closes over exists
     let capture: SmtpCapture | undefined;
     const server = new SMTPServer({
       authOptional: true,

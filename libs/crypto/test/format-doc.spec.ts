@@ -19,7 +19,7 @@ const vectors = section('Test vectors');
 const listed = (label: string): string => {
   const match = new RegExp(`^- ${label}[^:]*: \`([^\`]+)\``, 'm').exec(vectors);
   if (!match) throw new Error(`docs/FORMAT.md lists no ${label}`);
-  return match[1]!;
+  return match[1];
 };
 /** Rows of the markdown tables in `text` whose first cell matches `first`. */
 const rows = (text: string, first: RegExp): string[][] =>
@@ -27,20 +27,20 @@ const rows = (text: string, first: RegExp): string[][] =>
     .split('\n')
     .filter((line) => line.startsWith('|'))
     .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()))
-    .filter((cells) => first.test(cells[0]!));
+    .filter((cells) => first.test(cells[0]));
 
 const key = Buffer.from(listed('key'), 'hex');
 const noncePrefix = Buffer.from(listed('nonce prefix'), 'hex');
 const commitment = listed('commitment');
 const blobRows = rows(vectors, /^[a-z]+(-[a-z]+)*$/)
-  .filter((cells) => /^\d+$/.test(cells[1]!))
+  .filter((cells) => /^\d+$/.test(cells[1]))
   .map(([name, size, plaintextSha, blobBytes, blobSha, fileSha]) => ({
-  name: name!,
+  name: name,
   size: Number(size),
-  plaintextSha: hex(plaintextSha!),
+  plaintextSha: hex(plaintextSha),
   blobBytes: Number(blobBytes),
-  blobSha: hex(blobSha!),
-  fileSha: hex(fileSha!),
+  blobSha: hex(blobSha),
+  fileSha: hex(fileSha),
 }));
 
 describe('docs/FORMAT.md test vectors', () => {
@@ -71,7 +71,7 @@ describe('docs/FORMAT.md test vectors', () => {
   });
 
   it('prints the smallest blobs in full', async () => {
-    const printed = [...vectors.matchAll(/^([a-z-]+): +([0-9a-f]+)$/gm)].map(([, name, blob]) => ({ name: name!, blob: blob! }));
+    const printed = [...vectors.matchAll(/^([a-z-]+): +([0-9a-f]+)$/gm)].map(([, name, blob]) => ({ name: name, blob: blob }));
     expect(printed.map(({ name }) => name)).toEqual(['empty', 'one-byte']);
     for (const { name, blob } of printed) {
       const row = blobRows.find((candidate) => candidate.name === name)!;
@@ -82,11 +82,11 @@ describe('docs/FORMAT.md test vectors', () => {
   it('gives Argon2id keys the library derives', async () => {
     const kdfRows = rows(vectors, /^\d+$/);
     expect(kdfRows).toHaveLength(2);
-    const passphrase = /passphrase `([^`]+)`/.exec(vectors)![1]!;
-    const salt = Buffer.from(/salt `([^`]+)`/.exec(vectors)![1]!, 'utf8');
+    const passphrase = /passphrase `([^`]+)`/.exec(vectors)![1];
+    const salt = Buffer.from(/salt `([^`]+)`/.exec(vectors)![1], 'utf8');
     for (const [m, t, p, expected] of kdfRows) {
       const params = { alg: 'argon2id', m: Number(m), t: Number(t), p: Number(p) } as const;
-      expect((await deriveKeyFromPassphrase(passphrase, salt, params)).toString('hex')).toBe(hex(expected!));
+      expect((await deriveKeyFromPassphrase(passphrase, salt, params)).toString('hex')).toBe(hex(expected));
     }
   }, 30_000);
 
@@ -95,8 +95,8 @@ describe('docs/FORMAT.md test vectors', () => {
     const number = (text: string) => Number(text.replace(/,/g, ''));
     const stated = Object.fromEntries(
       table.map(([name, defaults, bounds]) => {
-        const [min, max] = /^([\d,]+) \.\. ([\d,]+)/.exec(bounds!)!.slice(1).map(number);
-        return [/^`([mtp])`/.exec(name!)![1], { default: number(/^[\d,]+/.exec(defaults!)![0]), min, max }];
+        const [min, max] = /^([\d,]+) \.\. ([\d,]+)/.exec(bounds)!.slice(1).map(number);
+        return [/^`([mtp])`/.exec(name)![1], { default: number(/^[\d,]+/.exec(defaults)![0]), min, max }];
       }),
     );
     for (const name of ['m', 't', 'p'] as const) {

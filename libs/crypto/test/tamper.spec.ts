@@ -59,11 +59,11 @@ describe('decrypt of a damaged or tampered blob', () => {
 
     it.each(cases)('fails in the $region (frame $frame, byte $offset) before releasing that frame', async ({ frame, offset }) => {
       const start = frame * FRAME;
-      const end = start + (frames[frame] as Buffer).length;
+      const end = start + (frames[frame]).length;
       const position = offset >= 0 ? start + offset : end + offset;
       for (let bit = 0; bit < 8; bit++) {
         const tampered = Buffer.from(blob);
-        tampered[position] = (tampered[position] as number) ^ (1 << bit);
+        tampered[position] = (tampered[position]) ^ (1 << bit);
         expectFailure(await decryptOutcome(tampered, key, { commitment }), frame);
       }
     });
@@ -83,7 +83,7 @@ describe('decrypt of a damaged or tampered blob', () => {
       ['the final frame moved to the front', [f2, f0, f1], 0],
       ['a frame appended after the final one', [f0, f1, f2, f0], 2],
     ])('fails with %s', async (_case, order, releasedFrames) => {
-      const tampered = Buffer.concat(order.map((index) => frames[index] as Buffer));
+      const tampered = Buffer.concat(order.map((index) => frames[index]));
       expectFailure(await decryptOutcome(tampered, key, { commitment }), releasedFrames);
     });
 
@@ -95,7 +95,7 @@ describe('decrypt of a damaged or tampered blob', () => {
         [[f0, f1, f1, f2], 2],
         [[f0, f1, f2, f2], 2],
       ] as const) {
-        const tampered = Buffer.concat(order.map((index) => frames[index] as Buffer));
+        const tampered = Buffer.concat(order.map((index) => frames[index]));
         expectFailure(await decryptOutcome(tampered, key), releasedFrames);
       }
     });
@@ -103,7 +103,7 @@ describe('decrypt of a damaged or tampered blob', () => {
     // Without the first frame a blob looks like a legacy one; that is why Coffer's client always
     // passes the commitment (or at least the plaintext hash) of a Coffer-written file.
     it('reads a blob missing its first frame as legacy when given neither commitment nor hash, and fails with the hash', async () => {
-      const tampered = Buffer.concat([frames[1] as Buffer, frames[2] as Buffer]);
+      const tampered = Buffer.concat([frames[1], frames[2]]);
       const stream = decrypt(chunked(tampered, 4096), key);
       const pieces: Uint8Array[] = [];
       for await (const piece of stream) pieces.push(piece);

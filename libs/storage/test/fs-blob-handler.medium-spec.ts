@@ -88,7 +88,7 @@ describe('createFsBlobHandler', () => {
       },
     });
 
-    const res = await fetch(put.url, { method: 'PUT', headers: octets, body, duplex: 'half' } as RequestInit);
+    const res = await fetch(put.url, { method: 'PUT', headers: octets, body, duplex: 'half' });
 
     expect(res.status).toBe(411);
     expect(await fs.store.head(key)).toBeUndefined();

@@ -24,6 +24,7 @@ export async function startFsBlobServer(handlerOptions: { mayUpload?: UploadPerm
   const root = await mkdtemp(join(tmpdir(), 'coffer-fs-store-'));
   const secret = randomBytes(32);
   const errors: unknown[] = [];
+  // eslint-disable-next-line prefer-const -- assigned below, after the server it closes over exists
   let handler: ReturnType<typeof createFsBlobHandler> | undefined;
   const server = createServer((req, res) => handler?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

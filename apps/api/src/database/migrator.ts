@@ -12,7 +12,8 @@ export interface SqlSession {
 export function pgSession(client: Client): SqlSession {
   return {
     exec: async (sql) => void (await client.query(sql)),
-    query: async (sql, params) => (await client.query(sql, params)).rows,
+    // The caller names the row type of its own SQL; pg cannot check it.
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
   };
 }
 

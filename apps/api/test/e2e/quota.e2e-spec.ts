@@ -47,7 +47,7 @@ describe.each(STORAGE_DRIVERS)('quotas with the %s storage driver', (storage) =>
       for (let i = 0; i < 10; i++) {
         const p = await presign(t, user, { file_name: `u-${i}`, mime_type: 'x/y' });
         expect(await putBlob(p.body.upload_resource, randomBytes(150))).toBe(200);
-        uploads.push(p.body.file_id as string);
+        uploads.push(p.body.file_id);
       }
 
       const results = await Promise.all(uploads.map((id) => complete(t, user, id)));

@@ -10,7 +10,7 @@ export interface RawResponse {
 }
 
 export function errorBodyOf(value: unknown): ReceivedErrorBody | undefined {
-  return !!value && typeof value === 'object' && !Array.isArray(value) ? (value as ReceivedErrorBody) : undefined;
+  return !!value && typeof value === 'object' && !Array.isArray(value) ? (value) : undefined;
 }
 
 /** The code of an error answer: the server's, or what its status stands for when it sent none. */

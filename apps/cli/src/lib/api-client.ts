@@ -93,7 +93,7 @@ export class ApiClient {
       }
     }
     const retryAfter = response.headers['retry-after'];
-    return { status: response.status, retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null, body };
+    return { status: response.status, retryAfter: retryAfter ?? null, body };
   }
 }
 

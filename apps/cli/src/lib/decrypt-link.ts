@@ -223,7 +223,7 @@ async function openDownload(url: string) {
   if (download.status === 200) return download;
   const answer = await readSmall(download.stream);
   const header = answer.headers['retry-after'];
-  const failure: ErrorAnswer = { status: download.status, body: parseErrorBody(answer.body), retryAfter: (Array.isArray(header) ? header[0] : header) ?? null };
+  const failure: ErrorAnswer = { status: download.status, body: parseErrorBody(answer.body), retryAfter: header ?? null };
   // The Coffer server's refusals carry a code; the storage behind the redirect, and servers that
   // send no code, only a status.
   const code = errorCodeOf(failure.body);
@@ -236,7 +236,7 @@ async function openDownload(url: string) {
 function parseErrorBody(text: string): ReceivedErrorBody | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as ReceivedErrorBody) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value) : undefined;
   } catch {
     return undefined;
   }

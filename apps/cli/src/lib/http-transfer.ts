@@ -36,7 +36,7 @@ export function putStream(url: string, options: PutOptions): Promise<SmallRespon
     signal: options.signal,
   });
   const response = new Promise<SmallResponse>((resolve, reject) => {
-    request.once('response', (res) => readSmall(res).then(resolve, reject));
+    request.once('response', (res) => void readSmall(res).then(resolve, reject));
     request.once('error', reject);
   });
   response.catch(() => undefined);
@@ -112,7 +112,7 @@ export function requestSmall(
     });
     request.once('timeout', () => request.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
     request.once('error', reject);
-    request.once('response', (res) => readSmall(res, MAX_API_BODY).then(resolve, reject));
+    request.once('response', (res) => void readSmall(res, MAX_API_BODY).then(resolve, reject));
     request.end(body);
   });
 }

@@ -9,7 +9,7 @@ export function jwtExpiry(token: string): number | undefined {
   try {
     const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
     if (payload && typeof payload === 'object' && 'exp' in payload) {
-      const exp = (payload as { exp: unknown }).exp;
+      const exp = (payload).exp;
       return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
     }
   } catch {

@@ -23,7 +23,7 @@ export function startProgress(ctx: Context, label: string, totalBytes: number): 
   const started = Date.now();
   let done = 0;
   const bar = new SingleBar({
-    stream: stderr as NodeJS.WritableStream,
+    stream: stderr,
     hideCursor: true,
     clearOnComplete: true,
     barsize: 30,

@@ -25,6 +25,8 @@ export const nativeGcm: NativeGcmStatus = loadNativeGcm();
 function loadNativeGcm(): NativeGcmStatus {
   if (process.env[DISABLE_VARIABLE] === '0') return { reason: `disabled by ${DISABLE_VARIABLE}=0` };
   try {
+    // The binding is an optional compiled addon: it must be loaded lazily, inside this try.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { binding: require(NATIVE_GCM_PATH) as NativeGcm };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

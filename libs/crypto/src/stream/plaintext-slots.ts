@@ -151,7 +151,7 @@ class ReadAheadSlots implements PlaintextSlots {
   private async fill(slot: number): Promise<Buffer> {
     const previous = this.reads[slot - 1];
     // Slots are read in order, and none after the end.
-    if ((previous && (await previous).length < SLOT_SIZE) || this.ended) return Buffer.alloc(0);
+    if ((previous !== undefined && (await previous).length < SLOT_SIZE) || this.ended) return Buffer.alloc(0);
     const memory = await this.store.memory(slot);
     let length = 0;
     try {

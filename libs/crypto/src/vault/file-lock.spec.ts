@@ -48,7 +48,7 @@ describe('withFileLock', () => {
   });
 
   it('takes over a lock whose process is dead', async () => {
-    const deadPid = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
     await writeFile(lockPath, lockOf(deadPid, Date.now()));
     await expect(withFileLock(lockPath, async () => 'got it', { timeoutMs: 1_000 })).resolves.toBe('got it');
   });

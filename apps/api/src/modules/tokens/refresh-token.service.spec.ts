@@ -56,7 +56,7 @@ describe('RefreshTokenService', () => {
 
     it('caps the idle expiry at the absolute one when REFRESH_TOKEN_TTL_SECONDS is shorter', async () => {
       const createFamily = jest.fn().mockResolvedValue(undefined);
-      const shortLived = { ...config, ttl: { ...config.ttl, refreshTokenSeconds: 3600 } } as AppConfig;
+      const shortLived = { ...config, ttl: { ...config.ttl, refreshTokenSeconds: 3600 } };
       await new RefreshTokenService(strictMock<RefreshTokenRepository>('repository', { createFamily }), accessTokens, clock, shortLived).startSession(USER);
 
       expect(createFamily.mock.calls[0][0].idleExpiresAt).toEqual(new Date(NOW.getTime() + 3600_000));
