@@ -23,9 +23,10 @@ const SERVER_MODULES = {
 /** Workspaces and the libraries each may import (apps never import each other). */
 const WORKSPACES = {
   'apps/api': ['libs/contract', 'libs/storage'],
-  'apps/cli': ['libs/contract', 'libs/crypto'],
+  'apps/cli': ['libs/contract', 'libs/crypto', 'libs/state-files'],
   'libs/contract': [],
-  'libs/crypto': [],
+  'libs/crypto': ['libs/state-files'],
+  'libs/state-files': [],
   'libs/storage': [],
 };
 

@@ -12,6 +12,7 @@ COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
 COPY libs/contract/package.json libs/contract/
 COPY libs/crypto/package.json libs/crypto/
+COPY libs/state-files/package.json libs/state-files/
 COPY libs/storage/package.json libs/storage/
 
 FROM toolchain AS build

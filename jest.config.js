@@ -23,7 +23,7 @@ const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`node_modules/(?!(?:.*/node_modules/)?(?:${esmOnly.join('|')}))`],
   moduleNameMapper: {
-    '^@coffer/(contract|crypto|storage)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@coffer/(contract|crypto|state-files|storage)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readConfig, writeConfig } from '../lib/config-store';
-import { ensurePrivateDir } from '../lib/private-files';
+import { ensurePrivateDir } from '@coffer/state-files';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { normalizeServerUrl } from '../lib/server-url';
 

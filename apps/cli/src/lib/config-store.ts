@@ -1,5 +1,5 @@
 import { CliError } from './errors';
-import { writeFileAtomic } from './private-files';
+import { writeFileAtomic } from '@coffer/state-files';
 import { readJsonFile } from './state-files';
 
 /** `config.json` in COFFER_HOME. */

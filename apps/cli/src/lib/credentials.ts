@@ -1,6 +1,6 @@
 import type { Context } from './context';
 import { CliError } from './errors';
-import { ensurePrivateDir, writeFileAtomic } from './private-files';
+import { ensurePrivateDir, writeFileAtomic } from '@coffer/state-files';
 import { readJsonFile, removeFile } from './state-files';
 
 /** `credentials.json` in COFFER_HOME (mode 0600): the tokens of one login on one server. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { keyCommitment } from '@coffer/crypto';
 import type { Context } from './context';
 import { CliError } from './errors';
-import { ensurePrivateDir, writeFileAtomic } from './private-files';
+import { ensurePrivateDir, writeFileAtomic } from '@coffer/state-files';
 import { readJsonFile } from './state-files';
 
 /** Bytes of a Coffer blob's nonce prefix (FORMAT.md): the commitment is HMAC(DEK, label || prefix). */

@@ -1,4 +1,4 @@
-import { LockTimeoutError, withFileLock } from './file-lock';
+import { LockTimeoutError, withFileLock } from '@coffer/state-files';
 import type { RefreshRequest, RefreshResponse } from '@coffer/contract';
 import { answerCode, type RawResponse } from './api-answer';
 import type { Context } from './context';

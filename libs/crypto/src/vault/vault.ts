@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock } from './file-lock';
+import { ensurePrivateDir, withFileLock, writeFileAtomic } from '@coffer/state-files';
 import { argon2idKey, deriveKeyFromPassphrase, type KdfBounds, type KdfParams } from '../format/kdf';
 import { assertKeySize, KEY_SIZE, toAesKey } from '../format/keys';
-import { ensurePrivateDir, writeFileAtomic } from './private-files';
 import { emptyVaultDocument, openVaultDocument, sealVaultDocument, type VaultDocument } from './vault-document';
 import { VaultError } from './vault-error';
 import { newVaultMeta, parseVaultMeta, serializeVaultMeta } from './vault-meta';

@@ -1,4 +1,3 @@
-// Twin of libs/crypto/src/vault/private-files.ts (the library exports no file helpers): keep the two alike.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

@@ -1,4 +1,3 @@
-// Twin of libs/crypto/src/vault/file-lock.ts (the library exports no file helpers): keep the two alike.
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
