@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { File as FileRow, Prisma, PrismaClient } from '../../generated/prisma/client';
-import { CompleteOutcome, LedgerRepository, Limits, Release, ReserveOutcome } from '../quota/ledger.repository';
+import { CompleteOutcome, LedgerRepository, Limits, PendingUpload, Release, ReserveOutcome } from '../quota/ledger.repository';
 import { idPrefixRange } from './file-id';
 
 export type FileStatus = 'pending' | 'uploaded' | 'failed' | 'deleted';
@@ -47,17 +47,8 @@ export const VISIBLE_STATUSES: readonly FileStatus[] = ['pending', 'uploaded', '
 /** Files that count against the file-count limit and hold a reservation or usage. */
 export const LIVE_STATUSES: readonly FileStatus[] = ['pending', 'uploaded'];
 
-export interface NewPendingFile {
-  id: string;
-  userId: string;
-  fileName: string;
-  mimeType: string;
-  objectKey: string;
-  /** Bytes the client promised to PUT; reserved now. Undefined: reserve nothing until complete. */
-  declaredSize?: number;
-  uploadExpiresAt: Date;
-  now: Date;
-}
+/** The ledger's pending upload, named by the file's `id` as everywhere in this repository. */
+export type NewPendingFile = Omit<PendingUpload, 'fileId'> & { id: string };
 
 export type CreatePendingOutcome = ReserveOutcome;
 
