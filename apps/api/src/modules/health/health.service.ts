@@ -1,24 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ObjectStore } from '@coffer/storage';
+import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { DATABASE } from '../../database/database.token';
 import type { Database } from '../../database/database';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { CliVersionResponse, ComponentState, ReadinessResponse } from './health.dto';
+import { ReadinessLog } from './readiness-log';
 
 const CHECK_TIMEOUT_MS = 3000;
 
 @Injectable()
 export class HealthService {
+  private readonly log: ReadinessLog;
+
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    clock: Clock,
+  ) {
+    this.log = new ReadinessLog(new Logger('Readiness'), clock);
+  }
 
   async readiness(): Promise<ReadinessResponse> {
-    const [database, storage] = await Promise.all([probe(() => this.database.ping()), probe(() => this.store.ping())]);
+    const [database, storage] = await Promise.all([this.probe('database', () => this.database.ping()), this.probe('storage', () => this.store.ping())]);
     return { database, storage };
+  }
+
+  private async probe(component: string, check: () => Promise<void>): Promise<ComponentState> {
+    const failure = await probe(check);
+    this.log.report(component, failure);
+    return failure === undefined ? 'ok' : 'down';
   }
 
   cliVersion(): CliVersionResponse {
@@ -26,16 +39,17 @@ export class HealthService {
   }
 }
 
-async function probe(check: () => Promise<void>): Promise<ComponentState> {
+/** Undefined when `check` succeeded in time, else why it did not. */
+async function probe(check: () => Promise<void>): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check(), timeout]);
-    return 'ok';
-  } catch {
-    return 'down';
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('failed without an error');
   } finally {
     clearTimeout(timer);
   }
