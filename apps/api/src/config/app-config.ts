@@ -54,12 +54,18 @@ export interface AppConfig {
   ttl: Lifetimes;
   otpMaxAttempts: number;
   rateLimitEnabled: boolean;
+  /** Shared rate-limit counters for several replicas; unset = counters in this process. */
+  redis?: RedisConfig;
   /** Express `trust proxy` value: false, or a list of addresses/subnets. */
   trustProxy: false | string[];
   compatibleCliVersion: string;
   logLevel: string;
   /** `DELETE /admin/reset` (development only) needs this token; unset outside development. */
   admin: AdminTokenConfig;
+  /** `GET /metrics` answers `Authorization: Bearer <token>`; unset: production answers 404, development and test only loopback clients. */
+  metricsToken?: string;
+  /** How long SIGTERM/SIGINT waits for in-flight requests and running jobs before cutting them. */
+  shutdownGraceSeconds: number;
   /** The OpenAPI UI and JSON at /api/docs; off in production unless API_DOCS_ENABLED. */
   apiDocsEnabled: boolean;
   /**
@@ -67,6 +73,12 @@ export interface AppConfig {
    * cannot set it (`loadConfig` never does): test helpers put it into the config they build.
    */
   testPasswordHashCost?: PasswordHashCost;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Prefix of every key the server writes, so one Redis can serve several deployments. */
+  keyPrefix: string;
 }
 
 /** Argon2id cost of login password hashes; `memoryCost` is in KiB. */

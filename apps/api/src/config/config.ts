@@ -48,10 +48,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     otpMaxAttempts: env.OTP_MAX_ATTEMPTS,
     rateLimitEnabled: env.RATE_LIMIT_ENABLED,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     trustProxy: trustProxy(env.TRUST_PROXY),
     compatibleCliVersion: env.COMPATIBLE_CLI_VERSION,
     logLevel: env.LOG_LEVEL,
     admin: adminToken(env, dataDir),
+    metricsToken: env.METRICS_TOKEN,
+    shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     apiDocsEnabled: env.API_DOCS_ENABLED ?? env.APP_ENV !== 'production',
   };
 }
@@ -67,7 +70,7 @@ function parseEnv(source: Record<string, string | undefined>): Env {
   throw new ConfigError(`${name} ${issue.message}${shown}`);
 }
 
-const SECRET_VARS_SET = new Set<string>([...Object.values(SECRET_VARS), 'ADMIN_TOKEN', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARS_SET = new Set<string>([...Object.values(SECRET_VARS), 'ADMIN_TOKEN', 'METRICS_TOKEN', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL', 'REDIS_URL']);
 
 function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';

@@ -7,7 +7,7 @@ import { ACCOUNT_PASSWORD_BUDGET } from './rate-limit.groups';
 /**
  * The per-account side of the password-guess budget (the per-client side is the `login` group):
  * every password check against an e-mail address, from any client and any route, spends one of
- * ACCOUNT_PASSWORD_BUDGET. Counted in the same per-process storage as the route limits.
+ * ACCOUNT_PASSWORD_BUDGET. Counted in the same storage as the route limits (Redis when REDIS_URL is set).
  */
 @Injectable()
 export class PasswordGuessBudget {

@@ -1,18 +1,32 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { getStorageToken, ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { PasswordGuessBudget } from './password-guess-budget';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RedisRateLimitStore } from './redis-rate-limit.store';
 
 /**
- * Provides the counters behind `@RateLimit(group)` (the in-memory storage of @nestjs/throttler,
- * exported globally by ThrottlerModule, so any module's routes can use the decorator). Counters
- * are per process: several API instances each allow the full budget.
+ * Provides the counters behind `@RateLimit(group)` and the password-guess budget: in Redis when
+ * REDIS_URL is set, so every replica spends one budget, else in this process (the in-memory
+ * storage of @nestjs/throttler; several processes then each allow the full budget). The stock
+ * ThrottlerGuard is never registered: the limits live in RATE_LIMIT_GROUPS and RateLimitGuard
+ * applies them.
  */
 @Module({
-  // The limits live in RATE_LIMIT_GROUPS and are applied by RateLimitGuard; the stock guard,
-  // which would read throttlers from here, is never registered.
-  imports: [ThrottlerModule.forRoot({ throttlers: [] })],
-  providers: [RateLimitGuard, PasswordGuessBudget],
-  exports: [RateLimitGuard, PasswordGuessBudget],
+  providers: [
+    {
+      provide: getStorageToken(),
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<ThrottlerStorage> => {
+        if (!config.redis || !config.rateLimitEnabled) return new ThrottlerStorageService();
+        const store = new RedisRateLimitStore(config.redis);
+        await store.connect();
+        return store;
+      },
+    },
+    RateLimitGuard,
+    PasswordGuessBudget,
+  ],
+  exports: [getStorageToken(), RateLimitGuard, PasswordGuessBudget],
 })
 export class RateLimitModule {}
