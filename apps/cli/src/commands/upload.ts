@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { CofferApi } from '../lib/coffer-api';
+import { AccountKeyring } from '../lib/account-keys';
+import { AccountKeysUnsupported, CofferApi } from '../lib/coffer-api';
 import { loadCredentials } from '../lib/credentials';
 import type { Context } from '../lib/context';
 import { CliError, UsageError } from '../lib/errors';
@@ -8,7 +9,7 @@ import { describeError, ReportedFailure } from '../lib/report-error';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { readPassphrase } from '../lib/secrets';
 import { regularFileSize, uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
-import { beginOpeningVault } from '../lib/vault-access';
+import { beginOpeningVault, vaultExists } from '../lib/vault-access';
 
 export interface UploadOptions {
   name?: string;
@@ -60,8 +61,8 @@ export function uploadCommand(runtime: Runtime): Command {
         if (ctx.out.json) ctx.out.result(files.map((path) => failedOutcome(path, unreadable.get(path))), () => '');
         throw new ReportedFailure(`${files.length} of ${files.length} uploads failed`);
       }
-      const keying = await chooseKeying(ctx, options);
       const api = new CofferApi(ctx, server);
+      const keying = await chooseKeying(ctx, api, options);
       for (const path of files) {
         if (unreadable.has(path)) {
           outcomes.push(failedOutcome(path, unreadable.get(path)));
@@ -73,7 +74,7 @@ export function uploadCommand(runtime: Runtime): Command {
           if (!ctx.out.json) printUploaded(ctx, result);
         } catch (error) {
           // Without the vault (wrong password, damaged file) no other file can be uploaded either.
-          const vaultError = keying.mode === 'vault' ? await keying.vault.failure() : undefined;
+          const vaultError = keying.mode === 'vault' && !keying.seal ? await keying.vault.failure() : undefined;
           if (vaultError !== undefined) throw vaultError;
           const { text } = describeError(error, ctx.out.verbose);
           ctx.io.stderr.write(text);
@@ -86,8 +87,21 @@ export function uploadCommand(runtime: Runtime): Command {
     });
 }
 
-async function chooseKeying(ctx: Context, options: UploadOptions): Promise<UploadKeying> {
-  if (!isPassphraseMode(options)) return { mode: 'vault', vault: await beginOpeningVault(ctx, options, true) };
+async function chooseKeying(ctx: Context, api: CofferApi, options: UploadOptions): Promise<UploadKeying> {
+  if (!isPassphraseMode(options)) {
+    let publicKey: Buffer;
+    try {
+      publicKey = await new AccountKeyring(ctx, api).sealingKey(options);
+    } catch (error) {
+      if (!(error instanceof AccountKeysUnsupported)) throw error;
+      ctx.out.debug('this server keeps no account keys: the key goes to the local vault only');
+      return { mode: 'vault', vault: await beginOpeningVault(ctx, options, true) };
+    }
+    // The local vault (read by the stock Hashdrop client) is kept up to date when its password is at hand.
+    const vaultPasswordGiven = options.vaultPasswordFile !== undefined || (ctx.env.COFFER_VAULT_PASSWORD ?? '') !== '';
+    const vault = vaultPasswordGiven && (await vaultExists(ctx)) ? await beginOpeningVault(ctx, options, false) : undefined;
+    return { mode: 'vault', seal: { publicKey }, vault };
+  }
   const passphrase = await readPassphrase(ctx, { file: options.passphraseFile, stdin: options.passphraseStdin }, true);
   return { mode: 'passphrase', passphrase };
 }
@@ -98,7 +112,7 @@ function printUploaded(ctx: Context, r: UploadResult): void {
     `  id:   ${r.file_id}`,
     `  link: ${r.link}`,
     r.mode === 'vault'
-      ? `  The key is in your vault; \`coffer share ${shortId(r.file_id)}\` shows the link and key to send.`
+      ? `  The key is sealed to your account key; \`coffer share ${shortId(r.file_id)}\` shows the link and key to send.`
       : '  A recipient needs the link and the passphrase (send it another way).',
   ];
   ctx.io.stdout.write(`${lines.join('\n')}\n`);

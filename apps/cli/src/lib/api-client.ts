@@ -4,6 +4,7 @@ import { CliError } from './errors';
 import { answerCode, errorBodyOf, type RawResponse } from './api-answer';
 import { httpFailure, networkFailure, type ErrorAnswer } from './http-errors';
 import { requestSmall, type SmallResponse } from './http-transfer';
+import { jwtSubject } from './jwt';
 import { Session } from './session';
 
 
@@ -34,6 +35,16 @@ export class ApiClient {
     readonly ctx: Context,
     readonly baseUrl: string,
   ) {}
+
+  /** The logged-in user's id (the access token's subject); the account key wraps are bound to it. */
+  async userId(): Promise<string> {
+    this.session ??= await Session.load(this.ctx, this);
+    const id = jwtSubject(await this.session.accessToken());
+    if (!id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+      throw new CliError('the server\'s access token does not name the account (no user id in it)', 'This server does not support account keys; use `coffer upload --passphrase`.');
+    }
+    return id;
+  }
 
   /** Calls the endpoint and returns the parsed JSON body of a successful answer (undefined when empty). */
   async call<T>(method: string, path: string, options: CallOptions): Promise<T> {

@@ -17,12 +17,19 @@ export type PresignAnswer = Omit<wire.PresignResponse, 'upload_resource'> & {
 export type CompleteRequest = wire.CompleteRequest & { key_commitment: string };
 export type CompleteAnswer = wire.CompleteResponse;
 export type KeyMode = wire.KeyManagementMode;
-export type FileListItem = wire.FileSummary;
-export type FileDetails = FromAnyServer<wire.FileDetails, 'key_commitment' | 'kdf_params' | 'created_at'>;
+type SealedFields = keyof wire.SealedFileFields;
+export type FileListItem = FromAnyServer<wire.FileSummary, SealedFields>;
+export type FileDetails = FromAnyServer<wire.FileDetails, 'key_commitment' | 'kdf_params' | 'created_at' | SealedFields>;
 export type ResolveMatch = wire.ResolvedFile;
 export type Usage = wire.UsageResponse;
-/** Only Coffer servers serve the meta route, so it comes whole. */
-export type FileMeta = wire.FileMetaResponse;
+/** Only Coffer servers serve the meta route; the account-key fields are newer. */
+export type FileMeta = FromAnyServer<wire.FileMetaResponse, 'encrypted_metadata' | 'nonce_prefix'>;
+export type AccountKeys = wire.AccountKeysResponse;
+
+/** The server keeps no account keys (a stock Hashdrop server, or an older Coffer server). */
+export class AccountKeysUnsupported extends CliError {
+  override readonly name = 'AccountKeysUnsupported';
+}
 
 /** The Coffer API (docs/API.md), one method per endpoint the CLI uses. */
 export class CofferApi {
@@ -136,11 +143,46 @@ export class CofferApi {
     return this.client.call<Usage>('GET', '/api/user/usage', { what: 'reading usage', auth: true });
   }
 
+  /** The caller's account keys; `undefined` when the account has none yet. */
+  getKeys(what: string): Promise<AccountKeys | undefined> {
+    return this.client.callOrAbsent<AccountKeys>('GET', '/api/keys', { what, auth: true, codeless: { 404: 'METHOD_NOT_ALLOWED', 405: 'METHOD_NOT_ALLOWED' }, onError: keysErrors(what) }, ['NOT_FOUND']);
+  }
+
+  /**
+   * Writes the account keys over `version` (the one read, 0 to create); answers the new version.
+   * A write that lost a race (409 KEY_VERSION_CONFLICT) is a CliError asking to run again.
+   */
+  async putKeys(request: wire.PutAccountKeysRequest, what: string): Promise<number> {
+    const answer = await this.client.call<wire.PutAccountKeysResponse>('PUT', '/api/keys', { what, auth: true, body: request, onError: keysErrors(what) });
+    return answer.version;
+  }
+
+  /** Stores the sealed key of an uploaded file of the caller (idempotent); `false` when the file is gone. */
+  async putSealedKey(fileId: string, sealedKey: string, what: string): Promise<boolean> {
+    const body: wire.SealedKeyRequest = { file_id: fileId, sealed_key: sealedKey };
+    const gone = new CliError(`${what}: no such uploaded file`);
+    try {
+      await this.client.call('PUT', '/api/files/sealed-key', { what, auth: true, body, ok: [204], onError: { ...keysErrors(what), NOT_FOUND: () => gone } });
+      return true;
+    } catch (error) {
+      if (error === gone) return false;
+      throw error;
+    }
+  }
+
   /** Public metadata of a share link (no account needed); `undefined` for NOT_FOUND. */
   meta(ownerHash: string, fileId: string, what: string): Promise<FileMeta | undefined> {
     const path = `/files/meta/${encodeURIComponent(ownerHash)}/${encodeURIComponent(fileId)}`;
     return this.client.callOrAbsent<FileMeta>('GET', path, { what, codeless: { 404: 'NOT_FOUND' } }, ['NOT_FOUND']);
   }
+}
+
+function keysErrors(what: string): Partial<Record<wire.ErrorCode, (answer: ErrorAnswer) => CliError>> {
+  return {
+    METHOD_NOT_ALLOWED: () => new AccountKeysUnsupported(`${what} failed: this server keeps no account keys`, 'It is a server without account keys (e.g. a stock Hashdrop server); keys stay in your local vault.'),
+    KEY_VERSION_CONFLICT: () => new CliError(`${what} failed: your account keys were changed elsewhere meanwhile; nothing was written`, 'Run the command again.'),
+    KEY_MISMATCH: (answer) => new CliError(`${what} failed: the server already holds a different key${answer.body?.error ? ` (${answer.body.error})` : ''}; nothing was written`, 'Run `coffer keys status`; the key the server holds is not the one this device has.'),
+  };
 }
 
 /** The stored object was refused at complete (and deleted by the server). */

@@ -3,6 +3,7 @@ import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promi
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { aesGcmImplementation, decrypt, DecryptionError, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { ownFileKey } from './own-file-key';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
 import type { Context } from './context';
@@ -10,12 +11,14 @@ import { CliError } from './errors';
 import { safeLocalName } from './file-name';
 import { errorCodeOf, httpFailure, networkFailure, parseRetryAfter, retryHint, type ErrorAnswer, type ReceivedErrorBody } from './http-errors';
 import { getStream, headStatus, readSmall } from './http-transfer';
-import { checkedAgainstCommitment, CommitmentMismatch, knownNoncePrefix, matchesCommitment, mismatchFailure, rememberNoncePrefix, tampered, type KeySource } from './key-check';
+import { checkedAgainstCommitment, checkKeyBeforeDownload, CommitmentMismatch, knownNoncePrefix, mismatchFailure, rememberNoncePrefix, tampered, type KeySource } from './key-check';
 import type { KeyChoice } from './key-choice';
 import { startProgress } from './progress';
 import { readPassphrase } from './secrets';
 import type { ShareLink } from './share-link';
-import { openVault, vaultExists, type VaultPasswordOptions } from './vault-access';
+import { vaultExists, type VaultPasswordOptions } from './vault-access';
+import { loadCredentials } from './credentials';
+import { rememberNames } from './name-cache';
 
 export interface DecryptRequest extends VaultPasswordOptions {
   link: ShareLink;
@@ -54,17 +57,23 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   if (!meta) {
     throw new CliError('decryption failed: there is no file behind this link', 'The link may be mistyped, or the file was deleted or is not uploaded yet.');
   }
-  const target = await planOutput(request.dest, meta.file_name, link.fileId, request.force);
-  ctx.out.debug(`writing to ${target.path}`);
+  // With an encrypted metadata record the real name is known only once the key is: an existing
+  // destination is refused before any secret is asked for only when it can be.
+  const early = meta.encrypted_metadata ? undefined : await planOutput(request.dest, meta.file_name, link.fileId, request.force);
   await checkDownloadAllowed(link.downloadUrl);
   const { dek, commitment, source } = await fileKey(ctx, request, meta);
   ctx.out.debug(`key ready (${request.key.kind}, ${aesGcmImplementation()}); downloading ${link.downloadUrl}`);
   if (!commitment) ctx.out.warn('this file has no key commitment (uploaded by another client): the key cannot be pinned before decrypting');
-  // A wrong key or passphrase is refused without spending one of the file's daily downloads
-  // once the blob's nonce prefix is known here (from an earlier try).
+  // The blob's nonce prefix kept from an earlier try, for files whose meta does not give it.
   const knownPrefix = commitment ? await knownNoncePrefix(ctx, link.fileId) : undefined;
-  if (commitment && knownPrefix && !matchesCommitment(dek, knownPrefix, commitment)) throw mismatchFailure(source, false);
-  const expectedHash = request.verify && meta.plaintext_hash ? meta.plaintext_hash : undefined;
+  // A wrong key or passphrase is refused here, without spending one of the file's daily downloads.
+  const checked = checkKeyBeforeDownload(meta, link.fileId, { dek, commitment, source }, knownPrefix);
+  if (checked.metadata) await rememberNames(ctx, { [link.fileId]: checked.metadata.name });
+  const fileName = checked.metadata?.name ?? meta.file_name;
+  const target = early ?? (await planOutput(request.dest, fileName, link.fileId, request.force));
+  ctx.out.debug(`writing to ${target.path}`);
+  const recordedHash = checked.metadata?.sha256 ?? meta.plaintext_hash;
+  const expectedHash = request.verify && recordedHash ? recordedHash : undefined;
 
   const download = await openDownload(link.downloadUrl);
   ctx.out.debug(`download answered from ${new URL(download.url).origin}`);
@@ -111,7 +120,7 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
     return {
       path: target.path,
       file_id: link.fileId,
-      file_name: meta.file_name,
+      file_name: fileName,
       mode: meta.key_management_mode,
       size_bytes: result.plaintextSize,
       sha256: result.sha256,
@@ -151,7 +160,7 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
   let choice = request.key;
   if (choice.kind === 'auto') {
     if (meta.key_management_mode === 'passphrase') choice = { kind: 'passphrase' };
-    else if (await vaultExists(ctx)) choice = { kind: 'vault' };
+    else if ((await vaultExists(ctx)) || (await loadCredentials(ctx))?.server === request.link.base) choice = { kind: 'vault' };
     else {
       throw new CliError(
         'decryption failed: this file was shared in vault mode and needs its key',
@@ -166,13 +175,10 @@ async function fileKey(ctx: Context, request: DecryptRequest, meta: FileMeta): P
       }
       return { dek: choice.key, commitment: metaCommitment, source: 'key' };
     case 'vault': {
-      const vault = await openVault(ctx, request, false);
-      const entry = await vault.get(request.link.fileId);
-      if (!entry) {
-        throw new CliError(`decryption failed: your key vault has no key for file ${request.link.fileId}`, meta.key_management_mode === 'passphrase' ? 'It was uploaded with a passphrase: use --passphrase.' : 'Ask the sender for the key and use --key.');
-      }
-      // The commitment kept locally at upload cannot have been altered on the server.
-      return { dek: entry.dek, commitment: entry.commitment ?? metaCommitment, source: 'vault' };
+      if (meta.key_management_mode === 'passphrase') throw new CliError('decryption failed: this file was shared with a passphrase; no key of it is kept', 'Use --passphrase.');
+      const own = await ownFileKey(ctx, request.link.base, request.link.fileId, request, 'decryption');
+      // A commitment kept locally at upload cannot have been altered on the server.
+      return { dek: own.dek, commitment: own.commitment ?? metaCommitment, source: 'vault' };
     }
     case 'passphrase': {
       if (meta.key_management_mode !== 'passphrase' || !meta.passphrase_salt) {

@@ -18,6 +18,22 @@ export function jwtExpiry(token: string): number | undefined {
   return undefined;
 }
 
+/**
+ * The subject (`sub`, the user id) of a JWT, unchecked like `jwtExpiry`: the account key wraps
+ * bind the user id, so a wrong one only makes them fail to open.
+ */
+export function jwtSubject(token: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const sub = payload && typeof payload === 'object' && 'sub' in payload ? payload.sub : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Refresh this long before the access token expires, so a request never races the expiry. */
 export const REFRESH_MARGIN_SEC = 60;
 

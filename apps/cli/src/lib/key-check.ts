@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { keyCommitment } from '@coffer/crypto';
+import { decryptMetadata, DecryptionError, keyCommitment, type FileMetadata } from '@coffer/crypto';
+import type { FileMeta } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { ensurePrivateDir, writeFileAtomic } from '@coffer/state-files';
@@ -103,4 +104,29 @@ export function tampered(nothing = 'Nothing was written.'): CliError {
     'decryption failed: the file was tampered with or damaged (the key is the right one: it matches the key commitment, but the data does not authenticate)',
     `${nothing} Ask the sender to upload it again.`,
   );
+}
+
+/**
+ * Checks a candidate key against what the public meta proves before the counted download
+ * (issue 15): the key commitment with the blob's nonce prefix (from the meta, else kept from an
+ * earlier try), and the encrypted metadata record, whose tag only the right key opens. Answers
+ * the decrypted metadata when there is a record.
+ */
+export function checkKeyBeforeDownload(
+  meta: Pick<FileMeta, 'nonce_prefix' | 'encrypted_metadata'>,
+  fileId: string,
+  key: { dek: Buffer; commitment?: string; source: KeySource },
+  knownPrefix: Buffer | undefined,
+): { metadata?: FileMetadata } {
+  const prefix = typeof meta.nonce_prefix === 'string' && /^[0-9a-f]{14}$/.test(meta.nonce_prefix) ? Buffer.from(meta.nonce_prefix, 'hex') : knownPrefix;
+  const committed = key.commitment && prefix ? matchesCommitment(key.dek, prefix, key.commitment) : undefined;
+  if (committed === false) throw mismatchFailure(key.source, false);
+  if (!meta.encrypted_metadata) return {};
+  try {
+    return { metadata: decryptMetadata(meta.encrypted_metadata, key.dek, fileId) };
+  } catch (error) {
+    if (!(error instanceof DecryptionError)) throw error;
+    // A key that matches the commitment is the right one: then the record itself was changed.
+    throw committed ? tampered('Nothing was downloaded.') : mismatchFailure(key.source, false);
+  }
 }

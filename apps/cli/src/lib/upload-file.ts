@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, FileChangedError, newSalt, prestartEncryptWorker, randomDek, type Vault } from '@coffer/crypto';
+import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, encryptMetadata, FileChangedError, newSalt, prestartEncryptWorker, randomDek, sealFileKey, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
 import { onInterrupt } from './cleanup';
@@ -10,15 +10,25 @@ import { formatBytes } from './format';
 import { networkFailure } from './http-errors';
 import { putStream } from './http-transfer';
 import { guessMimeType } from './mime';
+import { rememberNames } from './name-cache';
 import { startProgress } from './progress';
 import { buildShareLink } from './share-link';
 import { vaultFailure, type PendingVault } from './vault-access';
 
 /**
- * How the file key is made: a random DEK kept in the vault (which may still be unlocking), or
- * Argon2id of a passphrase.
+ * How the file key is made and kept: a random DEK sealed to the account public key (and also
+ * recorded in the local vault when it exists and its password was given: `vault`, best effort);
+ * on a server without account keys, a random DEK kept in the local vault only (`seal` absent,
+ * `vault` required, which may still be unlocking); or Argon2id of a passphrase.
  */
-export type UploadKeying = { mode: 'vault'; vault: PendingVault } | { mode: 'passphrase'; passphrase: string };
+export type UploadKeying =
+  | { mode: 'vault'; seal: { publicKey: Buffer }; vault?: PendingVault; vaultWarned?: boolean }
+  | { mode: 'vault'; seal?: undefined; vault: PendingVault }
+  | { mode: 'passphrase'; passphrase: string };
+
+/** The name and media type the server is told when the real ones travel encrypted. */
+export const NEUTRAL_NAME = 'encrypted';
+export const NEUTRAL_MEDIA_TYPE = 'application/octet-stream';
 
 export interface UploadResult {
   path: string;
@@ -63,7 +73,10 @@ export async function uploadFile(
   }
 
   const encryptedSize = blobSize(size);
-  const presigned = await api.presign(fileName, guessMimeType(fileName), encryptedSize, what);
+  // Files with an encrypted metadata record tell the server nothing about the plaintext.
+  const hidden = keying.mode === 'passphrase' || keying.seal !== undefined;
+  const mediaType = guessMimeType(fileName);
+  const presigned = await api.presign(hidden ? NEUTRAL_NAME : fileName, hidden ? NEUTRAL_MEDIA_TYPE : mediaType, encryptedSize, what);
   const fileId = presigned.file_id;
   ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted (${aesGcmImplementation()})`);
 
@@ -77,7 +90,7 @@ export async function uploadFile(
     return discard();
   });
   try {
-    if (keying.mode === 'vault' && keying.vault.isNew) {
+    if (keying.mode === 'vault' && keying.vault?.isNew) {
       // A new vault is created only once the server accepted the upload, and before the progress
       // bar, which its notice would cut.
       await keying.vault.open().catch(async (error: unknown) => {
@@ -95,7 +108,12 @@ export async function uploadFile(
     // Exactly the size declared at presign is read.
     const blob = encrypt({ fd: input.fd, size }, dek);
     // The vault unlock (Argon2id) may still be running: the ciphertext is sent meanwhile.
-    keyRecorded = keying.mode === 'vault' ? recordKey(keying.vault.open(), fileId, dek, blob.commitment, abort, ctx.vaultDir) : Promise.resolve(undefined);
+    keyRecorded =
+      keying.mode !== 'vault' || !keying.vault
+        ? Promise.resolve(undefined)
+        : keying.seal
+          ? recordKeyBestEffort(ctx, keying, fileId, dek, blob.commitment)
+          : recordKey(keying.vault.open(), fileId, dek, blob.commitment, abort, ctx.vaultDir);
     keyRecorded.catch(() => undefined);
     try {
       const progress = startProgress(ctx, fileName.length > 24 ? `${fileName.slice(0, 23)}…` : fileName, encryptedSize);
@@ -125,14 +143,19 @@ export async function uploadFile(
       api,
       {
         file_id: fileId,
-        plaintext_hash: sha256,
+        plaintext_hash: hidden ? '' : sha256,
         plaintext_size_bytes: plaintextSize,
         passphrase_salt: passphraseSalt,
         key_commitment: blob.commitment,
         kdf_params: keying.mode === 'passphrase' ? { ...ctx.kdf.passphrase } : undefined,
+        sealed_key: keying.mode === 'vault' && keying.seal ? sealFileKey(dek, fileId, keying.seal.publicKey) : undefined,
+        encrypted_metadata: hidden ? encryptMetadata({ name: fileName, media_type: mediaType, sha256, size: plaintextSize }, dek, fileId) : undefined,
+        // Public (the blob's first bytes): lets a downloader check a key before the counted download.
+        nonce_prefix: Buffer.from(blob.noncePrefix).toString('hex'),
       },
       what,
     );
+    if (hidden) await rememberNames(ctx, { [fileId]: fileName });
     const server = api.baseUrl;
     return {
       path,
@@ -164,6 +187,26 @@ export async function regularFileSize(path: string, what: string): Promise<numbe
     throw new CliError(`${what} failed: ${reason}`, 'Check the path.');
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * Records the key in the local vault too, for the stock Hashdrop client; the sealed key is the one
+ * that counts, so a vault that cannot be opened costs a warning, not the upload.
+ */
+async function recordKeyBestEffort(ctx: Context, keying: Extract<UploadKeying, { seal: object }>, fileId: string, dek: Buffer, commitment: string): Promise<Vault | undefined> {
+  try {
+    const vault = await keying.vault!.open();
+    await vault.put(fileId, dek, commitment);
+    return vault;
+  } catch (error) {
+    if (!keying.vaultWarned) {
+      keying.vaultWarned = true;
+      const failure = vaultFailure(error, ctx.vaultDir);
+      const reason = failure instanceof Error ? failure.message : String(failure);
+      ctx.out.warn(`the key was not recorded in the local vault (${reason}); it is sealed to your account key on the server, and \`coffer keys sync\` copies it into the vault later`);
+    }
+    return undefined;
   }
 }
 
