@@ -14,6 +14,7 @@ import { decryptCommand } from './commands/decrypt';
 import { filesDeleteCommand } from './commands/files-delete';
 import { filesListCommand } from './commands/files-list';
 import { filesShowCommand } from './commands/files-show';
+import { keysCommand } from './commands/keys';
 import { shareCommand } from './commands/share';
 import { uploadCommand } from './commands/upload';
 import { usageCommand } from './commands/usage';
@@ -59,6 +60,7 @@ export function buildProgram(runtime: Runtime): Command {
     .addCommand(filesListCommand(runtime))
     .addCommand(filesShowCommand(runtime))
     .addCommand(filesDeleteCommand(runtime));
+  program.addCommand(keysCommand(runtime));
   program.addCommand(shareCommand(runtime));
   program.addCommand(decryptCommand(runtime));
   program.addCommand(usageCommand(runtime));

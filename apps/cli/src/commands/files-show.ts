@@ -5,21 +5,24 @@ import { formatBytes, formatTimestamp, printable } from '../lib/format';
 import { resolveOneFile } from '../lib/resolve-file';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { buildShareLink } from '../lib/share-link';
-import { openVault } from '../lib/vault-access';
+import { cachedNames } from '../lib/name-cache';
+import { ownFileKey } from '../lib/own-file-key';
 
 export interface ShownFile extends FileDetails {
   link?: string;
+  /** For a file whose name travels encrypted: the real name this device knows (null: none). */
+  name?: string | null;
   key?: string;
 }
 
 export function formatFileDetails(file: ShownFile): string {
   const rows: [string, string][] = [
     ['ID', file.file_id],
-    ['Name', printable(file.file_name)],
+    ['Name', file.name === undefined ? printable(file.file_name) : file.name === null ? '(encrypted)' : printable(file.name)],
     ['Status', file.status],
     ['Mode', file.key_management_mode ?? '-'],
     ['Size', `${formatBytes(file.plaintext_size_bytes)} (${file.plaintext_size_bytes} bytes), encrypted ${formatBytes(file.encrypted_size_bytes)}`],
-    ['SHA-256', file.plaintext_hash || '-'],
+    ['SHA-256', file.plaintext_hash || (file.encrypted_metadata ? '(encrypted)' : '-')],
   ];
   if (file.created_at) rows.push(['Created', formatTimestamp(file.created_at)]);
   if (file.link) rows.push(['Link', file.link]);
@@ -38,13 +41,13 @@ export function filesShowCommand(runtime: Runtime): Command {
       const server = (await ctx.server()).url;
       const file: ShownFile = await resolveOneFile(new CofferApi(ctx, server), id, 'showing the file');
       if (file.status === 'uploaded' && file.s3_key) file.link = buildShareLink(server, file.s3_key);
+      // The server holds the real name only encrypted: the one this device knows, if any.
+      if (file.encrypted_metadata) file.name = (await cachedNames(ctx))[file.file_id] ?? null;
       if (options.revealKey) {
         if (file.key_management_mode === 'passphrase') {
           throw new CliError('this file has no stored key: it was uploaded with a passphrase', 'The passphrase you chose is what decrypts it.');
         }
-        const entry = await (await openVault(ctx, options, false)).get(file.file_id);
-        if (!entry) throw new CliError(`your key vault has no key for ${file.file_id}`, 'It was uploaded from another machine or COFFER_HOME.');
-        file.key = entry.dek.toString('base64');
+        file.key = (await ownFileKey(ctx, server, file.file_id, options, 'revealing the key')).dek.toString('base64');
       }
       ctx.out.result(file, () => formatFileDetails(file));
     });

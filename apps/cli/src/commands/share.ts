@@ -5,7 +5,8 @@ import { printable } from '../lib/format';
 import { resolveOneFile } from '../lib/resolve-file';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { buildShareLink } from '../lib/share-link';
-import { openVault } from '../lib/vault-access';
+import { cachedNames } from '../lib/name-cache';
+import { ownFileKey } from '../lib/own-file-key';
 
 export interface ShareInfo {
   file_id: string;
@@ -41,11 +42,10 @@ export function shareCommand(runtime: Runtime): Command {
       const server = (await ctx.server()).url;
       const file = await resolveOneFile(new CofferApi(ctx, server), id, 'sharing the file');
       if (file.status !== 'uploaded') throw new CliError(`sharing the file failed: it is not uploaded (status ${file.status})`, 'Upload it again.');
-      const share: ShareInfo = { file_id: file.file_id, file_name: file.file_name, mode: file.key_management_mode ?? 'vault', link: buildShareLink(server, file.s3_key) };
+      const name = file.encrypted_metadata ? ((await cachedNames(ctx))[file.file_id] ?? '(encrypted)') : file.file_name;
+      const share: ShareInfo = { file_id: file.file_id, file_name: name, mode: file.key_management_mode ?? 'vault', link: buildShareLink(server, file.s3_key) };
       if (file.key_management_mode === 'vault') {
-        const entry = await (await openVault(ctx, options, false)).get(file.file_id);
-        if (!entry) throw new CliError(`sharing the file failed: your key vault has no key for ${file.file_id}`, 'It was uploaded from another machine or COFFER_HOME; share it from there.');
-        share.key = entry.dek.toString('base64');
+        share.key = (await ownFileKey(ctx, server, file.file_id, options, 'sharing the file')).dek.toString('base64');
       }
       ctx.out.result(share, () => formatShare(share));
     });

@@ -11,7 +11,7 @@ import {
   type AccountKeyPair,
   type KeyBundle,
 } from '@coffer/crypto';
-import type { AccountKeys, CofferApi } from './coffer-api';
+import { CofferApi, type AccountKeys } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { loadPin, savePin, type KeyPin } from './key-pins';
@@ -38,6 +38,7 @@ export const DATA_LOSS_WARNING = 'Lose both your vault password and your recover
  */
 export class AccountKeyring {
   private id: string | undefined;
+  private unlocking: Promise<UnlockedAccount> | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -81,6 +82,13 @@ export class AccountKeyring {
    * it was not).
    */
   async unlock(options: VaultPasswordOptions): Promise<UnlockedAccount> {
+    // Once per command: one password, one Argon2id.
+    this.unlocking ??= this.unlockOnce(options);
+    this.unlocking.catch(() => undefined);
+    return this.unlocking;
+  }
+
+  private async unlockOnce(options: VaultPasswordOptions): Promise<UnlockedAccount> {
     const userId = await this.userId();
     const pin = await this.pin();
     const keys = await this.api.getKeys('reading your account key');
@@ -131,6 +139,11 @@ export class AccountKeyring {
     await this.pinKey(pair.publicKey);
     return { userId, pair, bundle, version, created: true };
   }
+}
+
+/** The keyring of the login on the server in use. */
+export async function keyringOf(ctx: Context): Promise<AccountKeyring> {
+  return new AccountKeyring(ctx, new CofferApi(ctx, (await ctx.server()).url));
 }
 
 export function shortFingerprint(fingerprint: string): string {
