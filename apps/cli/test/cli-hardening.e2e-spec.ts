@@ -53,6 +53,9 @@ describe('the coffer CLI, hardened', () => {
     owner = { home: join(root, 'owner-home'), server: t.baseUrl, entry: FAST_KDF_CLI, env: ownerEnv };
     recipient = { home: join(root, 'recipient-home'), cwd: join(root, 'recipient-home'), entry: FAST_KDF_CLI, env: {} };
     await mkdir(recipient.home);
+    // A local vault from before account keys: uploads keep recording their keys in it (the
+    // password is in the environment), and an interrupted upload removes its entry.
+    await Vault.create(join(owner.home, 'vault'), VAULT_PASSWORD, { kdf: FAST_KDF.vault, bounds: FAST_KDF.bounds });
   });
 
   afterAll(async () => {
@@ -154,10 +157,11 @@ describe('the coffer CLI, hardened', () => {
     }
 
     /** Waits until the upload's ciphertext is arriving in storage (its temporary object has bytes). */
-    async function bytesFlowing(fileName: string, exited: () => boolean): Promise<{ id: string; objectKey: string }> {
+    async function bytesFlowing(earlier: string[], exited: () => boolean): Promise<{ id: string; objectKey: string }> {
       for (;;) {
         if (exited()) throw new Error('the upload ended before its bytes were seen');
-        const row = await t.database.prisma.file.findFirst({ where: { fileName } });
+        // The server knows the file only by its neutral name: the new pending row is the one.
+        const row = await t.database.prisma.file.findFirst({ where: { fileName: 'encrypted', status: 'pending', id: { notIn: earlier } } });
         if (row) {
           const dir = join(fsRoot(t), ...row.objectKey.split('/').slice(0, -1));
           const parts = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(`${row.id}~`));
@@ -177,10 +181,11 @@ describe('the coffer CLI, hardened', () => {
       // Sparse: no disk, and long enough to read that the upload is still under way when signalled.
       await writeFile(path, '');
       await truncate(path, 3 * 1024 ** 3);
+      const earlier = (await t.database.prisma.file.findMany({ select: { id: true } })).map((f) => f.id);
       const upload = spawnCoffer(['upload', path]);
       let exited = false;
       void upload.result.finally(() => (exited = true));
-      const row = await bytesFlowing(fileName, () => exited);
+      const row = await bytesFlowing(earlier, () => exited);
       upload.child.kill(signal);
       const result = await upload.result;
       expect(result.code).toBe(exitCode);

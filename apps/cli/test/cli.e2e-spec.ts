@@ -157,8 +157,9 @@ describe.each(runs)('the coffer CLI against a live server ($storage storage, smo
       vaultFile = out[0];
       expect(vaultFile).toMatchObject({ ok: true, file_name: 'vault-file.bin', mode: 'vault', size_bytes: vaultBytes.length });
       expect(vaultFile.link).toMatch(new RegExp(`^${t.baseUrl}/files/download/usrh-[0-9a-f]{32}/${vaultFile.file_id}$`));
-      expect(mode(await stat(join(owner.home, 'vault', 'vault.enc')))).toBe(0o600);
-      expect(mode(await stat(join(owner.home, 'vault', 'vault_meta.json')))).toBe(0o600);
+      // The key is sealed to the account key created by this first upload, pinned here; no local vault is made.
+      expect(mode(await stat(join(owner.home, 'keys.json')))).toBe(0o600);
+      await expect(stat(join(owner.home, 'vault'))).rejects.toThrow();
     });
 
     it('stores only ciphertext: the object is the blob of the file, not the file', async () => {
@@ -181,19 +182,24 @@ describe.each(runs)('the coffer CLI against a live server ($storage storage, smo
       expect(batch.stderr).toContain(`coffer: upload of ${join(files, 'missing.bin')} failed: no such file`);
     });
 
-    full('refuses a wrong vault password (checked while the upload runs): exit 1, nothing left behind, no other file tried', async () => {
-      // Above 8 MiB: the worker path, with the PUT under way while the vault unlock fails.
-      await writeFile(join(files, 'refused.bin'), randomBytes(12 * 1024 * 1024));
-      const listed = async () => json<{ file_id: string }[]>(expectOk(await run(['files', 'list', '--json']))).map((f) => f.file_id).sort();
-      const before = await listed();
+    full('keeps writing an existing local vault (for the stock client) when its password is given; one that cannot be opened only costs a warning', async () => {
+      // A vault from before account keys, with the same password.
+      await Vault.create(join(owner.home, 'vault'), VAULT_PASSWORD, { bounds: FAST_KDF.bounds });
+      // Above 8 MiB: the worker path, with the PUT under way while the vault unlocks.
+      await writeFile(join(files, 'recorded.bin'), randomBytes(12 * 1024 * 1024));
+      const [recorded] = json<Uploaded[]>(expectOk(await run(['upload', join(files, 'recorded.bin'), '--json'])));
+      const vault = await Vault.open(join(owner.home, 'vault'), VAULT_PASSWORD, ANY_VAULT);
+      expect(await vault.get(recorded.file_id)).toBeDefined();
       const vaultBefore = await readFile(join(owner.home, 'vault', 'vault.enc'));
-      const refused = await run(['upload', join(files, 'refused.bin'), join(files, 'vault-file.bin'), '--json'], owner, { ...ownerEnv, COFFER_VAULT_PASSWORD: 'not the vault password' });
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('coffer: cannot open the key vault: wrong vault password');
-      expect(refused.stderr).not.toContain('vault-file.bin');
-      expect(refused.stdout).toBe('');
-      expect(await listed()).toEqual(before);
+      const warned = await run(['upload', join(files, 'vault-file.bin'), '--json'], owner, { ...ownerEnv, COFFER_VAULT_PASSWORD: 'not the vault password' });
+      expect(warned.code).toBe(0);
+      expect(warned.stderr).toContain('coffer: warning: the key was not recorded in the local vault (cannot open the key vault: wrong vault password');
+      expect(warned.stderr).toContain('`coffer keys sync`');
       expect((await readFile(join(owner.home, 'vault', 'vault.enc'))).equals(vaultBefore)).toBe(true);
+      // Without the password at hand the vault is left alone, silently.
+      const silent = await run(['upload', join(files, 'vault-file.bin')], owner, { COFFER_PASSWORD: PASSWORD });
+      expect(silent.code).toBe(0);
+      expect(silent.stderr).not.toContain('warning');
     });
   });
 
@@ -355,6 +361,8 @@ describe.each(runs)('the coffer CLI against a live server ($storage storage, smo
     // Sparse, so it costs no disk; large enough that reading it is still under way when it is cut.
     await writeFile(path, '');
     await truncate(path, 512 * 1024 * 1024);
+    // The server knows the file only by its neutral name: the new pending row is the one.
+    const earlier = (await t.database.prisma.file.findMany({ select: { id: true } })).map((f) => f.id);
     const upload = run(['upload', path, '--json']);
     let settled = false;
     const done = () => (settled = true);
@@ -362,7 +370,7 @@ describe.each(runs)('the coffer CLI against a live server ($storage storage, smo
     // Cut once the server has handed out the upload URL: the file's row then exists, pending.
     let row = null;
     while (!row && !settled) {
-      row = await t.database.prisma.file.findFirst({ where: { fileName: 'shrinking.bin' } });
+      row = await t.database.prisma.file.findFirst({ where: { fileName: 'encrypted', status: 'pending', id: { notIn: earlier } } });
       if (!row) await sleep(5);
     }
     if (!row) throw new Error(`the upload ended before its presign was seen:\n${(await upload).stderr}`);
