@@ -112,7 +112,7 @@ function printUploaded(ctx: Context, r: UploadResult): void {
     `  id:   ${r.file_id}`,
     `  link: ${r.link}`,
     r.mode === 'vault'
-      ? `  The key is sealed to your account key; \`coffer share ${shortId(r.file_id)}\` shows the link and key to send.`
+      ? `  The key is ${r.sealed ? 'sealed to your account key' : 'in your local vault'}; \`coffer share ${shortId(r.file_id)}\` shows the link and key to send.`
       : '  A recipient needs the link and the passphrase (send it another way).',
   ];
   ctx.io.stdout.write(`${lines.join('\n')}\n`);

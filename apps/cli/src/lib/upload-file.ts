@@ -39,6 +39,8 @@ export interface UploadResult {
   size_bytes: number;
   encrypted_size_bytes: number;
   plaintext_sha256: string;
+  /** Vault mode: the key is sealed to the account key on the server (false: in the local vault only). */
+  sealed: boolean;
 }
 
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
@@ -166,6 +168,7 @@ export async function uploadFile(
       size_bytes: plaintextSize,
       encrypted_size_bytes: completed.uploaded_file_size,
       plaintext_sha256: sha256,
+      sealed: keying.mode === 'vault' && keying.seal !== undefined,
     };
   } finally {
     forgetInterrupt();
