@@ -1,4 +1,4 @@
-import { jwtExpiry, needsRefresh } from './jwt';
+import { jwtExpiry, jwtSubject, needsRefresh } from './jwt';
 
 function jwt(payload: object): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -37,5 +37,13 @@ describe('needsRefresh', () => {
 
   it('keeps a token of unknown expiry (the server decides; a 401 triggers a refresh)', () => {
     expect(needsRefresh('opaque', now)).toBe(false);
+  });
+});
+
+describe('jwtSubject', () => {
+  it('reads sub, or nothing from a token without one', () => {
+    expect(jwtSubject(jwt({ sub: 'user-1', exp: 1 }))).toBe('user-1');
+    expect(jwtSubject(jwt({ exp: 1 }))).toBeUndefined();
+    expect(jwtSubject('opaque')).toBeUndefined();
   });
 });

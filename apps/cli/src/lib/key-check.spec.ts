@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { keyCommitment } from '@coffer/crypto';
-import { checkedAgainstCommitment, CommitmentMismatch, mismatchFailure } from './key-check';
+import { encryptMetadata, keyCommitment } from '@coffer/crypto';
+import { checkedAgainstCommitment, checkKeyBeforeDownload, CommitmentMismatch, mismatchFailure } from './key-check';
 
 async function collect(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -34,5 +34,39 @@ describe('checkedAgainstCommitment', () => {
     expect(mismatchFailure('key', false).message).toBe('decryption failed: wrong key');
     expect(mismatchFailure('passphrase', true).message).toBe('decryption failed: wrong passphrase');
     expect(mismatchFailure('vault', true).message).toMatch(/tampered with/);
+  });
+});
+
+describe('checkKeyBeforeDownload', () => {
+  const fileId = '8c1f0d2e-0000-4000-8000-000000000001';
+  const dek = randomBytes(32);
+  const prefix = randomBytes(7);
+  const commitment = keyCommitment(dek, prefix);
+  const metadata = { name: 'report.pdf', media_type: 'application/pdf', sha256: 'ab'.repeat(32), size: 12 };
+  const record = encryptMetadata(metadata, dek, fileId);
+  const meta = { nonce_prefix: prefix.toString('hex'), encrypted_metadata: record };
+
+  it('accepts the right key and answers the decrypted metadata', () => {
+    expect(checkKeyBeforeDownload(meta, fileId, { dek, commitment, source: 'key' }, undefined)).toEqual({ metadata });
+  });
+
+  it('refuses a wrong key or passphrase by the commitment and the meta\'s nonce prefix, before any download', () => {
+    expect(() => checkKeyBeforeDownload(meta, fileId, { dek: randomBytes(32), commitment, source: 'key' }, undefined)).toThrow(/^decryption failed: wrong key$/);
+    expect(() => checkKeyBeforeDownload({ ...meta, encrypted_metadata: null }, fileId, { dek: randomBytes(32), commitment, source: 'passphrase' }, undefined)).toThrow(/wrong passphrase/);
+  });
+
+  it('uses a prefix kept from an earlier try when the meta has none', () => {
+    const noPrefix = { nonce_prefix: null, encrypted_metadata: null };
+    expect(() => checkKeyBeforeDownload(noPrefix, fileId, { dek: randomBytes(32), commitment, source: 'key' }, prefix)).toThrow(/wrong key/);
+    expect(checkKeyBeforeDownload(noPrefix, fileId, { dek, commitment, source: 'key' }, undefined)).toEqual({});
+  });
+
+  it('refuses a wrong key by the metadata record alone when there is no commitment', () => {
+    expect(() => checkKeyBeforeDownload({ nonce_prefix: null, encrypted_metadata: record }, fileId, { dek: randomBytes(32), source: 'key' }, undefined)).toThrow(/wrong key/);
+  });
+
+  it('calls a record that does not open with a key matching the commitment tampered with', () => {
+    const other = encryptMetadata(metadata, randomBytes(32), fileId);
+    expect(() => checkKeyBeforeDownload({ ...meta, encrypted_metadata: other }, fileId, { dek, commitment, source: 'key' }, undefined)).toThrow(/tampered with/);
   });
 });
