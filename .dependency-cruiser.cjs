@@ -7,6 +7,7 @@
 /** Server modules (apps/api/src/modules/<name>) and the modules each may import. */
 const SERVER_MODULES = {
   'account-deletion': ['auth', 'tokens', 'quota', 'storage', 'rate-limit'],
+  'account-keys': ['tokens', 'rate-limit'],
   admin: ['quota', 'storage'],
   downloads: ['files', 'storage', 'rate-limit'],
   files: ['quota', 'tokens', 'storage', 'rate-limit'],

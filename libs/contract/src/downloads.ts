@@ -10,4 +10,8 @@ export interface FileMetaResponse {
   key_commitment: string | null;
   encrypted_size_bytes: number;
   plaintext_hash: string;
+  /** [ext] The encrypted metadata record (name, media type, hash, size), when the uploader sent one. */
+  encrypted_metadata: string | null;
+  /** [ext] The blob's first 7 bytes as hex, to check a key against key_commitment before downloading. */
+  nonce_prefix: string | null;
 }

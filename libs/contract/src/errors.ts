@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'SERVICE_UNAVAILABLE',
   'STORAGE_FULL',
   'MAIL_UNAVAILABLE',
+  'KEY_VERSION_CONFLICT',
+  'KEY_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -68,6 +70,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SERVICE_UNAVAILABLE: 'The database or storage cannot be reached; try again later',
   STORAGE_FULL: 'The server-wide storage limit is reached',
   MAIL_UNAVAILABLE: 'The verification mail cannot be sent; nothing was saved',
+  KEY_VERSION_CONFLICT: 'The account keys changed since they were read (or were never created); read them again; nothing was written',
+  KEY_MISMATCH: 'A different public key or sealed key is already stored and cannot be replaced; nothing was written',
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

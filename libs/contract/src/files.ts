@@ -36,7 +36,7 @@ export interface PresignResponse {
   upload_resource: UploadResource;
 }
 
-/** `POST /api/files/complete`; `key_commitment` and `kdf_params` are extensions. */
+/** `POST /api/files/complete`; every optional field is an extension. */
 export interface CompleteRequest {
   file_id: string;
   plaintext_hash: string;
@@ -44,6 +44,19 @@ export interface CompleteRequest {
   passphrase_salt: string;
   key_commitment?: string | null;
   kdf_params?: KdfParams | null;
+  /** The file key sealed to the account public key: standard base64 of 81 bytes starting 0x01. */
+  sealed_key?: string | null;
+  /** The encrypted metadata record: standard base64, at most 4096 characters. */
+  encrypted_metadata?: string | null;
+  /** The blob's first 7 bytes as 14 lowercase hex characters. */
+  nonce_prefix?: string | null;
+}
+
+/** The account-key fields of a file [ext]: null when the uploader sent none. */
+export interface SealedFileFields {
+  sealed_key: string | null;
+  encrypted_metadata: string | null;
+  nonce_prefix: string | null;
 }
 
 export interface CompleteResponse {
@@ -52,7 +65,7 @@ export interface CompleteResponse {
 }
 
 /** One element of `GET /api/files/all`. */
-export interface FileSummary {
+export interface FileSummary extends SealedFileFields {
   file_id: string;
   file_name: string;
   encrypted_size_bytes: number;
@@ -69,7 +82,7 @@ export interface ResolvedFile {
 }
 
 /** One element of `GET /api/files`. */
-export interface FileDetails {
+export interface FileDetails extends SealedFileFields {
   file_id: string;
   file_name: string;
   status: FileStatus;

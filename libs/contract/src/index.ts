@@ -3,5 +3,6 @@ export * from './errors';
 export * from './routes';
 export type * from './accounts';
 export type * from './files';
+export type * from './keys';
 export type * from './downloads';
 export type * from './health';

@@ -1,6 +1,6 @@
 import type { ErrorCode } from './errors';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One route of docs/API.md: what it answers on success and every error code it can answer. */
 export interface RouteContract {
@@ -71,7 +71,17 @@ export const ROUTES = {
     method: 'DELETE', path: '/api/files', auth: 'bearer', success: 204, extension: false,
     errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'AMBIGUOUS_ID', 'RATE_LIMITED'],
   },
+  putSealedKey: {
+    method: 'PUT', path: '/api/files/sealed-key', auth: 'bearer', success: 204, extension: true,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'NOT_FOUND', 'KEY_MISMATCH', 'RATE_LIMITED'],
+  },
   usage: { method: 'GET', path: '/api/user/usage', auth: 'bearer', success: 200, extension: true, errors: ['INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'] },
+
+  getKeys: { method: 'GET', path: '/api/keys', auth: 'bearer', success: 200, extension: true, errors: ['INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED'] },
+  putKeys: {
+    method: 'PUT', path: '/api/keys', auth: 'bearer', success: 200, extension: true,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'KEY_VERSION_CONFLICT', 'KEY_MISMATCH', 'RATE_LIMITED'],
+  },
 
   checkLink: {
     method: 'HEAD', path: '/files/download/{userIdHash}/{fileId}', auth: 'none', success: 200, extension: true,

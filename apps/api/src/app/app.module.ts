@@ -9,6 +9,7 @@ import { ConfigModule } from '../config/config.module';
 import type { Database } from '../database/database';
 import { DatabaseModule } from '../database/database.module';
 import { AccountDeletionModule } from '../modules/account-deletion/account-deletion.module';
+import { AccountKeysModule } from '../modules/account-keys/account-keys.module';
 import { AdminModule } from '../modules/admin/admin.module';
 import { DownloadsModule } from '../modules/downloads/downloads.module';
 import { FilesModule } from '../modules/files/files.module';
@@ -43,6 +44,7 @@ export class AppModule {
         TokensModule,
         FilesModule,
         DownloadsModule,
+        AccountKeysModule,
         AccountDeletionModule,
         AdminModule,
       ],

@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   SERVICE_UNAVAILABLE: 503,
   STORAGE_FULL: 503,
   MAIL_UNAVAILABLE: 503,
+  KEY_VERSION_CONFLICT: 409,
+  KEY_MISMATCH: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 /** Statuses of errors that are not DomainErrors (routing, Express), and the code they get. */

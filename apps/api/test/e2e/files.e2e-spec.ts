@@ -59,6 +59,9 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
         status: 'uploaded',
         key_management_mode: 'vault',
         created_at: expect.stringMatching(RFC3339_UTC),
+        sealed_key: null,
+        encrypted_metadata: null,
+        nonce_prefix: null,
       });
 
       const details = await call(t, 'GET', `/api/files?id=${p.body.file_id}`, { user: alice });
@@ -76,6 +79,9 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
           key_commitment: null,
           kdf_params: null,
           created_at: expect.stringMatching(RFC3339_UTC),
+          sealed_key: null,
+          encrypted_metadata: null,
+          nonce_prefix: null,
         },
       ]);
 
@@ -272,6 +278,9 @@ describe.each(STORAGE_DRIVERS)('files with the %s storage driver', (storage) => 
         status: 'pending',
         key_management_mode: null,
         created_at: expect.stringMatching(RFC3339_UTC),
+        sealed_key: null,
+        encrypted_metadata: null,
+        nonce_prefix: null,
       });
       expect(last.fileId).not.toBe(first.fileId);
     });

@@ -23,8 +23,14 @@ export class FileMetaResponse implements wire.FileMetaResponse {
   @ApiProperty({ description: 'Size of the blob in bytes' })
   encrypted_size_bytes!: number;
 
-  @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty' })
+  @ApiProperty({ description: 'Lowercase hex SHA-256 of the plaintext, or empty (Coffer clients with account keys send it only inside encrypted_metadata)' })
   plaintext_hash!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: '[ext] The encrypted metadata record (name, media type, hash, size; base64), when the uploader sent one' })
+  encrypted_metadata!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "[ext] The blob's first 7 bytes as hex, to check a key against key_commitment before the counted download" })
+  nonce_prefix!: string | null;
 }
 
 export function toFileMeta(file: FileRecord): FileMetaResponse {
@@ -36,5 +42,7 @@ export function toFileMeta(file: FileRecord): FileMetaResponse {
     key_commitment: file.keyCommitment,
     encrypted_size_bytes: file.encryptedSizeBytes ?? 0,
     plaintext_hash: file.plaintextHash,
+    encrypted_metadata: file.encryptedMetadata,
+    nonce_prefix: file.noncePrefix,
   };
 }

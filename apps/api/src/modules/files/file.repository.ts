@@ -30,6 +30,9 @@ export interface FileRecord {
   keyManagementMode: KeyManagementMode | null;
   keyCommitment: string | null;
   kdfParams: KdfParams | null;
+  sealedKey: string | null;
+  encryptedMetadata: string | null;
+  noncePrefix: string | null;
   uploadExpiresAt: Date;
   completedAt: Date | null;
   sizeVerifiedAt: Date | null;
@@ -62,9 +65,15 @@ export interface CompletedUpload {
   keyManagementMode: KeyManagementMode;
   keyCommitment: string | null;
   kdfParams: KdfParams | null;
+  /** Account keys (absent: none). */
+  sealedKey?: string | null;
+  encryptedMetadata?: string | null;
+  noncePrefix?: string | null;
   now: Date;
 }
 
+
+export type SealedKeyOutcome = 'stored' | 'same' | 'different' | 'not-found';
 
 /** A file that just stopped being live (failed or deleted), and what it was before. */
 export interface EndedFile {
@@ -129,6 +138,30 @@ export class FileRepository {
         release: releaseOf(old.status, Number(old.reserved_bytes), Number(old.encrypted_size_bytes ?? 0n)),
       };
     });
+  }
+
+  /**
+   * Sets the sealed key of the caller's uploaded file if it has none, in one statement; the
+   * outcome also tells an equal stored key from a different one. `now` is the row's updated_at.
+   */
+  async setSealedKey(userId: string, id: string, sealedKey: string, now: Date): Promise<SealedKeyOutcome> {
+    const rows = await this.prisma.$queryRaw<{ stored: boolean; current: string | null; uploaded: boolean }[]>`
+      WITH target AS (
+        SELECT id, sealed_key FROM files WHERE id = ${id}::uuid AND user_id = ${userId}::uuid AND status = 'uploaded'
+      ), updated AS (
+        UPDATE files f SET sealed_key = ${sealedKey}, updated_at = ${now}
+        FROM target WHERE f.id = target.id AND f.status = 'uploaded' AND f.sealed_key IS NULL
+        RETURNING f.id
+      )
+      SELECT EXISTS (SELECT 1 FROM updated) AS stored, (SELECT sealed_key FROM target) AS current,
+             EXISTS (SELECT 1 FROM target) AS uploaded`;
+    const { stored, current, uploaded } = rows[0];
+    if (stored) return 'stored';
+    if (!uploaded) return 'not-found';
+    // Null here: a concurrent writer set it after this statement's snapshot; read what it stored.
+    const latest = current ?? (await this.prisma.file.findFirst({ where: { id, userId, status: 'uploaded' }, select: { sealedKey: true } }))?.sealedKey;
+    if (latest === null || latest === undefined) return 'not-found';
+    return latest === sealedKey ? 'same' : 'different';
   }
 
   async markObjectRemoved(userId: string, id: string, now: Date): Promise<void> {
@@ -271,6 +304,9 @@ function toRecord(row: FileRow): FileRecord {
     keyManagementMode: row.keyManagementMode,
     keyCommitment: row.keyCommitment,
     kdfParams: (row.kdfParams as KdfParams | null) ?? null,
+    sealedKey: row.sealedKey,
+    encryptedMetadata: row.encryptedMetadata,
+    noncePrefix: row.noncePrefix,
     uploadExpiresAt: row.uploadExpiresAt,
     completedAt: row.completedAt,
     sizeVerifiedAt: row.sizeVerifiedAt,

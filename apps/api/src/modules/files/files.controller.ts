@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNoContentResponse,
@@ -22,6 +22,7 @@ import {
   PresignResponse,
   ResolvedFile,
   SaltResponse,
+  SealedKeyRequest,
 } from './files.dto';
 import { FilesService } from './files.service';
 
@@ -56,7 +57,20 @@ export class FilesController {
       passphraseSalt: body.passphrase_salt,
       keyCommitment: body.key_commitment ?? undefined,
       kdfParams: body.kdf_params ?? undefined,
+      sealedKey: body.sealed_key ?? undefined,
+      encryptedMetadata: body.encrypted_metadata ?? undefined,
+      noncePrefix: body.nonce_prefix ?? undefined,
     });
+  }
+
+  @Put('sealed-key')
+  @HttpCode(204)
+  @RateLimit('complete')
+  @ApiOperation({ summary: '[ext] Record the sealed file key of an uploaded file that has none (idempotent; never replaced)' })
+  @ApiErrors('putSealedKey')
+  @ApiNoContentResponse({ description: 'The file has this sealed key' })
+  setSealedKey(@CurrentUser() user: AuthenticatedUser, @Body() body: SealedKeyRequest): Promise<void> {
+    return this.files.setSealedKey(user.id, body.file_id, body.sealed_key);
   }
 
   @Get('all')

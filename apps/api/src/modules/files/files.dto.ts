@@ -15,6 +15,15 @@ const FILE_NAME_PATTERN = /^[^\p{Cc}]{1,255}$/u;
 const BASE64_OR_EMPTY = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
 const SHA256_HEX_OR_EMPTY = /^(?:[0-9a-f]{64})?$/;
+/**
+ * A sealed file key (docs/FORMAT.md): standard base64 of exactly 81 bytes (108 characters, no
+ * padding) whose first byte is the version 0x01, i.e. whose first two characters are `A` and one
+ * of `Q`–`Z`, `a`–`f`.
+ */
+export const SEALED_KEY_PATTERN = /^A[Q-Za-f][A-Za-z0-9+/]{106}$/;
+/** The blob's first 7 bytes (version and nonce prefix) as lowercase hex. */
+const NONCE_PREFIX_PATTERN = /^[0-9a-f]{14}$/;
+export const ENCRYPTED_METADATA_MAX_CHARS = 4096;
 
 export class PresignRequest implements wire.PresignRequest {
   @ApiProperty({ description: '1–255 characters, no control characters', example: 'report.pdf' })
@@ -101,6 +110,38 @@ export class CompleteRequest implements wire.CompleteRequest {
   @ValidateNested()
   @Type(() => KdfParamsDto)
   kdf_params?: KdfParamsDto | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: '[ext] The file key sealed to the account public key: standard base64 of 81 bytes starting with 0x01 (108 characters)' })
+  @IsOptional()
+  @IsString()
+  @Matches(SEALED_KEY_PATTERN, { message: 'sealed_key must be standard base64 of 81 bytes starting with 0x01' })
+  sealed_key?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: '[ext] The encrypted metadata record: standard base64, at most 4096 characters' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ENCRYPTED_METADATA_MAX_CHARS, { message: `encrypted_metadata must be at most ${ENCRYPTED_METADATA_MAX_CHARS} characters` })
+  @Matches(BASE64, { message: 'encrypted_metadata must be standard base64 with padding' })
+  encrypted_metadata?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: "[ext] The blob's first 7 bytes as 14 lowercase hex characters" })
+  @IsOptional()
+  @IsString()
+  @Matches(NONCE_PREFIX_PATTERN, { message: 'nonce_prefix must be 14 lowercase hex characters' })
+  nonce_prefix?: string | null;
+}
+
+/** `PUT /api/files/sealed-key` [ext]. */
+export class SealedKeyRequest implements wire.SealedKeyRequest {
+  @ApiProperty({ format: 'uuid', description: 'A complete file id of one of the caller\'s uploaded files' })
+  @IsString()
+  @Matches(FILE_ID_PATTERN, { message: 'file_id must be a lowercase UUID' })
+  file_id!: string;
+
+  @ApiProperty({ description: 'The file key sealed to the account public key: standard base64 of 81 bytes starting with 0x01 (108 characters)' })
+  @IsString()
+  @Matches(SEALED_KEY_PATTERN, { message: 'sealed_key must be standard base64 of 81 bytes starting with 0x01' })
+  sealed_key!: string;
 }
 
 export class IdPrefixQuery implements wire.IdPrefixQuery {
@@ -150,6 +191,10 @@ export class CompleteResponse implements wire.CompleteResponse {
 }
 
 const STATUS_VALUES: wire.FileStatus[] = ['pending', 'uploaded', 'failed'];
+
+const SEALED_KEY_DOC = { type: String, nullable: true, description: '[ext] The file key sealed to the account public key (base64), or null' } as const;
+const ENCRYPTED_METADATA_DOC = { type: String, nullable: true, description: '[ext] The encrypted metadata record (base64), or null' } as const;
+const NONCE_PREFIX_DOC = { type: String, nullable: true, description: "[ext] The blob's first 7 bytes as hex, or null" } as const;
 const MODE_VALUES: wire.KeyManagementMode[] = ['vault', 'passphrase'];
 
 export class FileSummary implements wire.FileSummary {
@@ -170,6 +215,15 @@ export class FileSummary implements wire.FileSummary {
 
   @ApiProperty({ example: '2026-01-01T00:00:00Z', description: 'RFC 3339 UTC' })
   created_at!: string;
+
+  @ApiProperty(SEALED_KEY_DOC)
+  sealed_key!: string | null;
+
+  @ApiProperty(ENCRYPTED_METADATA_DOC)
+  encrypted_metadata!: string | null;
+
+  @ApiProperty(NONCE_PREFIX_DOC)
+  nonce_prefix!: string | null;
 }
 
 export class ResolvedFile implements wire.ResolvedFile {
@@ -213,6 +267,15 @@ export class FileDetails implements wire.FileDetails {
 
   @ApiProperty({ description: '[ext] RFC 3339 UTC', example: '2026-01-01T00:00:00Z' })
   created_at!: string;
+
+  @ApiProperty(SEALED_KEY_DOC)
+  sealed_key!: string | null;
+
+  @ApiProperty(ENCRYPTED_METADATA_DOC)
+  encrypted_metadata!: string | null;
+
+  @ApiProperty(NONCE_PREFIX_DOC)
+  nonce_prefix!: string | null;
 }
 
 export class SaltResponse implements wire.SaltResponse {
@@ -252,7 +315,13 @@ export function toFileSummary(file: FileRecord): FileSummary {
     status: wireStatus(file.status),
     key_management_mode: file.keyManagementMode,
     created_at: toRfc3339(file.createdAt),
+    ...sealedFields(file),
   };
+}
+
+/** The account-key fields every owner view carries (null when the uploader sent none). */
+function sealedFields(file: FileRecord): wire.SealedFileFields {
+  return { sealed_key: file.sealedKey, encrypted_metadata: file.encryptedMetadata, nonce_prefix: file.noncePrefix };
 }
 
 export function toResolvedFile(file: FileRecord): ResolvedFile {
@@ -272,5 +341,6 @@ export function toFileDetails(file: FileRecord): FileDetails {
     key_commitment: file.keyCommitment,
     kdf_params: file.kdfParams,
     created_at: toRfc3339(file.createdAt),
+    ...sealedFields(file),
   };
 }

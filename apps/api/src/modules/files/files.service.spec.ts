@@ -37,6 +37,7 @@ const upload: PresignedRequest = {
 };
 
 const completeInput = { fileId: FILE_ID, plaintextHash: '', plaintextSizeBytes: 68, passphraseSalt: '' };
+const NO_SEALED_FIELDS = { sealed_key: null, encrypted_metadata: null, nonce_prefix: null };
 
 function service(files: jest.Mocked<FileRepository>, store: jest.Mocked<ObjectStore> = strictMock('store'), objects: jest.Mocked<FileObjects> = strictMock('objects')) {
   return new FilesService(files, new QuotaService(strictMock<LedgerRepository>('ledger'), config), objects, store, clock, config);
@@ -168,7 +169,8 @@ describe('FilesService', () => {
       const store = strictMock<ObjectStore>('store', { head: jest.fn().mockResolvedValue({ size: 100 }) });
       const kdf = { alg: 'argon2id' as const, m: 65536, t: 3, p: 1 };
 
-      const res = await service(files, store).complete(USER, { ...completeInput, passphraseSalt: 'c2FsdA==', keyCommitment: 'Y29tbWl0', kdfParams: kdf });
+      const sealed = { sealedKey: 'sealed', encryptedMetadata: 'bWV0YQ==', noncePrefix: '01'.repeat(7) };
+      const res = await service(files, store).complete(USER, { ...completeInput, passphraseSalt: 'c2FsdA==', keyCommitment: 'Y29tbWl0', kdfParams: kdf, ...sealed });
 
       expect(res).toEqual({ s3_object_key: KEY, uploaded_file_size: 100 });
       expect(files.completeUpload).toHaveBeenCalledWith(
@@ -182,6 +184,7 @@ describe('FilesService', () => {
           keyManagementMode: 'passphrase',
           keyCommitment: 'Y29tbWl0',
           kdfParams: kdf,
+          ...sealed,
           now: NOW,
         },
         { user: { quotaBytes: 10_000, maxFiles: 5 }, globalQuotaBytes: 0 },
@@ -238,10 +241,21 @@ describe('FilesService', () => {
       });
 
       expect(await service(files).list(USER)).toEqual([
-        { file_id: FILE_ID, file_name: 'a.bin', encrypted_size_bytes: 100, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-01T00:00:00Z' },
-        { file_id: 'other', file_name: 'a.bin', encrypted_size_bytes: 0, status: 'pending', key_management_mode: null, created_at: '2026-05-01T10:00:00Z' },
+        { file_id: FILE_ID, file_name: 'a.bin', encrypted_size_bytes: 100, status: 'uploaded', key_management_mode: 'vault', created_at: '2026-01-01T00:00:00Z', ...NO_SEALED_FIELDS },
+        { file_id: 'other', file_name: 'a.bin', encrypted_size_bytes: 0, status: 'pending', key_management_mode: null, created_at: '2026-05-01T10:00:00Z', ...NO_SEALED_FIELDS },
       ]);
       expect(files.listVisible).toHaveBeenCalledWith(USER);
+    });
+
+    it('answers the account-key fields of a file that has them', async () => {
+      const fields = { sealedKey: 'AQ', encryptedMetadata: 'bWV0YQ==', noncePrefix: 'ab'.repeat(7) };
+      const files = strictMock<FileRepository>('files', {
+        listVisible: jest.fn().mockResolvedValue([fileRecord({ status: 'uploaded', ...fields })]),
+        findVisibleByPrefix: jest.fn().mockResolvedValue([fileRecord({ status: 'uploaded', ...fields })]),
+      });
+      const wire = { sealed_key: 'AQ', encrypted_metadata: 'bWV0YQ==', nonce_prefix: 'ab'.repeat(7) };
+      expect((await service(files).list(USER))[0]).toMatchObject(wire);
+      expect((await service(files).details(USER, 'ab'))[0]).toMatchObject(wire);
     });
 
     it('answers 404 when no file matches a prefix', async () => {
@@ -302,6 +316,21 @@ describe('FilesService', () => {
         endLife: jest.fn().mockResolvedValue(undefined),
       });
       expect((await domainError(service(files).remove(USER, '2222'))).code).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('setSealedKey', () => {
+    it.each([
+      ['stored', undefined],
+      ['same', undefined],
+      ['different', 'KEY_MISMATCH'],
+      ['not-found', 'NOT_FOUND'],
+    ] as const)('answers the outcome %s with %s', async (outcome, code) => {
+      const files = strictMock<FileRepository>('files', { setSealedKey: jest.fn().mockResolvedValue(outcome) });
+      const call = service(files).setSealedKey(USER, FILE_ID, 'sealed');
+      if (code) expect((await domainError(call)).code).toBe(code);
+      else await expect(call).resolves.toBeUndefined();
+      expect(files.setSealedKey).toHaveBeenCalledWith(USER, FILE_ID, 'sealed', NOW);
     });
   });
 });

@@ -36,6 +36,9 @@ export interface CompleteInput {
   passphraseSalt: string;
   keyCommitment?: string;
   kdfParams?: KdfParams;
+  sealedKey?: string;
+  encryptedMetadata?: string;
+  noncePrefix?: string;
 }
 
 /** Uploads (presign, complete), the owner's views of their files, and deletion. */
@@ -110,6 +113,9 @@ export class FilesService {
         keyManagementMode: input.passphraseSalt === '' ? 'vault' : 'passphrase',
         keyCommitment: input.keyCommitment ?? null,
         kdfParams: input.kdfParams ?? null,
+        sealedKey: input.sealedKey ?? null,
+        encryptedMetadata: input.encryptedMetadata ?? null,
+        noncePrefix: input.noncePrefix ?? null,
         now: this.clock.now(),
       },
       this.quota.limits,
@@ -156,6 +162,23 @@ export class FilesService {
 
   async hash(userId: string, fileId: string): Promise<HashResponse> {
     return { hash: (await this.uploaded(userId, fileId)).plaintextHash };
+  }
+
+  /**
+   * Records the sealed key of one of the caller's uploaded files that has none (files uploaded
+   * before account keys). The same key again is a no-op; another one is refused: a stored sealed
+   * key is never replaced, so nobody holding only a session can swap a file's key for one of theirs.
+   */
+  async setSealedKey(userId: string, fileId: string, sealedKey: string): Promise<void> {
+    switch (await this.files.setSealedKey(userId, fileId, sealedKey, this.clock.now())) {
+      case 'stored':
+      case 'same':
+        return;
+      case 'different':
+        throw new DomainError('KEY_MISMATCH', 'This file already has a different sealed key; it is never replaced');
+      case 'not-found':
+        throw notFound();
+    }
   }
 
   /** Deletes the one file the prefix names: usage is released at once, the object right after. */

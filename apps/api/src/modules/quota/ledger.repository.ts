@@ -58,6 +58,10 @@ export interface UploadCompletion {
   keyManagementMode: 'vault' | 'passphrase';
   keyCommitment: string | null;
   kdfParams: object | null;
+  /** Account keys (absent: none). */
+  sealedKey?: string | null;
+  encryptedMetadata?: string | null;
+  noncePrefix?: string | null;
   now: Date;
 }
 
@@ -124,7 +128,10 @@ export class LedgerRepository {
         p_kdf_params => ${upload.kdfParams === null ? null : JSON.stringify(upload.kdfParams)}::jsonb,
         p_quota_bytes => ${BigInt(limits.user.quotaBytes)}::bigint,
         p_global_limit_bytes => ${BigInt(limits.globalQuotaBytes)}::bigint,
-        p_now => ${upload.now}::timestamptz
+        p_now => ${upload.now}::timestamptz,
+        p_sealed_key => ${upload.sealedKey ?? null}::text,
+        p_encrypted_metadata => ${upload.encryptedMetadata ?? null}::text,
+        p_nonce_prefix => ${upload.noncePrefix ?? null}::text
       ) AS outcome`;
     return rows[0].outcome;
   }

@@ -27,6 +27,8 @@ export const RATE_LIMIT_GROUPS = {
   complete: { key: 'user', limit: 240, windowSeconds: 60 },
   /** Authenticated file reads and deletes (list, resolve, info, salt, hash, delete, usage). */
   files: { key: 'user', limit: 600, windowSeconds: 60 },
+  /** The account keys (`/api/keys`): read once per device unlock, written on password changes. */
+  keys: { key: 'user', limit: 60, windowSeconds: 60 },
   /** The public download and meta links (the per-file daily download limit is separate). */
   download: { key: 'ip', limit: 60, windowSeconds: 60 },
 } as const satisfies Record<string, RateLimitRule>;
