@@ -10,8 +10,8 @@ import type { AccountKeysRecord } from './account-keys.repository';
  */
 export const PUBLIC_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 export const BUNDLE_MAX_CHARS = 4096;
-/** Printable ASCII: what a serialized bundle is (JSON of base64 strings and numbers). */
-const BUNDLE_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${BUNDLE_MAX_CHARS}}$`);
+/** A JSON object in printable ASCII: what a serialized bundle is (base64 strings and numbers). */
+const BUNDLE_PATTERN = new RegExp(`^\\{[\\x20-\\x7e]{0,${BUNDLE_MAX_CHARS - 2}}\\}$`);
 /** Leaves room for the increment under PostgreSQL's int4. */
 export const MAX_KEY_VERSION = 2_147_483_646;
 
@@ -21,9 +21,9 @@ export class PutAccountKeysRequest implements wire.PutAccountKeysRequest {
   @Matches(PUBLIC_KEY_PATTERN, { message: 'public_key must be standard base64 of 32 bytes' })
   public_key!: string;
 
-  @ApiProperty({ description: 'The wrapped private key: a JSON object as text, 1–4096 printable ASCII characters; opaque to the server' })
+  @ApiProperty({ description: 'The wrapped private key: a JSON object as text, at most 4096 printable ASCII characters; opaque to the server' })
   @IsString()
-  @Matches(BUNDLE_PATTERN, { message: `bundle must be 1–${BUNDLE_MAX_CHARS} printable ASCII characters` })
+  @Matches(BUNDLE_PATTERN, { message: `bundle must be a JSON object of at most ${BUNDLE_MAX_CHARS} printable ASCII characters` })
   @IsJSON({ message: 'bundle must be a JSON object' })
   bundle!: string;
 
