@@ -24,6 +24,7 @@ export const ROUTES = {
   readyz: { method: 'GET', path: '/api/readyz', auth: 'none', success: 200, errors: [], extension: true },
   cliVersion: { method: 'GET', path: '/api/cli/version', auth: 'none', success: 200, errors: [], extension: false },
   adminReset: { method: 'DELETE', path: '/admin/reset', auth: 'none', success: 204, errors: ['UNAUTHORIZED', 'FORBIDDEN'], extension: false },
+  metrics: { method: 'GET', path: '/metrics', auth: 'none', success: 200, errors: ['UNAUTHORIZED', 'NOT_FOUND'], extension: true },
 
   register: {
     method: 'POST', path: '/api/user/register', auth: 'none', success: 201, extension: false,

@@ -15,6 +15,7 @@ import { DownloadsModule } from '../modules/downloads/downloads.module';
 import { FilesModule } from '../modules/files/files.module';
 import { AuthModule } from '../modules/auth/auth.module';
 import { HealthModule } from '../modules/health/health.module';
+import { MetricsModule } from '../modules/metrics/metrics.module';
 import { RateLimitModule } from '../modules/rate-limit/rate-limit.module';
 import { StorageModule } from '../modules/storage/storage.module';
 import { TokensModule } from '../modules/tokens/tokens.module';
@@ -39,6 +40,7 @@ export class AppModule {
         StorageModule.forRoot(store),
         ScheduleModule.forRoot(),
         HealthModule,
+        MetricsModule,
         RateLimitModule,
         AuthModule,
         TokensModule,

@@ -8,6 +8,8 @@ import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
 import { refuseDeepJson } from './json-depth';
 import { UploadPermissions } from '../modules/files/upload-permissions';
+import { httpMetrics } from '../modules/metrics/http-metrics';
+import { Metrics } from '../modules/metrics/metrics';
 import { securityHeaders } from './security-headers';
 import { apiBodyDeadline, applyServerTimeouts } from './server-timeouts';
 
@@ -21,6 +23,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useLogger(app.get(Logger));
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
+  app.use(httpMetrics(app.get(Metrics)));
   app.use(securityHeaders());
   const receivesUploads = deps.store instanceof FsObjectStore;
   applyServerTimeouts(app.getHttpServer(), receivesUploads ? deps.config.ttl.presignSeconds * 1000 : undefined);

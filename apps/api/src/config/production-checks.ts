@@ -8,7 +8,7 @@ import type { Env } from './config.schema';
 const KNOWN_PLACEHOLDERS = new Set(['coffer-minio-secret', 'minioadmin']);
 const PLACEHOLDER_PREFIXES = ['change-me', 'changeme', 'change_me'];
 
-const SECRET_VARS = ['JWT_SECRET', 'USER_ID_HASH_SECRET', 'OTP_SECRET', 'REFRESH_TOKEN_SECRET', 'ADMIN_TOKEN', 'S3_SECRET_ACCESS_KEY'] as const satisfies readonly (keyof Env)[];
+const SECRET_VARS = ['JWT_SECRET', 'USER_ID_HASH_SECRET', 'OTP_SECRET', 'REFRESH_TOKEN_SECRET', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'S3_SECRET_ACCESS_KEY'] as const satisfies readonly (keyof Env)[];
 
 export function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { StartupError } from '../common/startup-error';
 import { PrismaClient } from '../generated/prisma/client';
@@ -21,8 +21,21 @@ export interface Database {
    * so there it is always granted.
    */
   tryExclusiveLock(key: bigint): Promise<HeldLock | undefined>;
+  /** The connection pool's use (PostgreSQL only; the embedded database has no pool). */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
 }
+
+export interface PoolStats {
+  max: number;
+  /** Open connections, idle or in use. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
+const POOL_MAX = 10;
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -57,14 +70,21 @@ async function openPostgres(url: string, migrationsDir: string): Promise<Databas
   } finally {
     await client.end().catch(() => undefined);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  // Our own pool (not one the adapter builds) so its counts can be read for the metrics.
+  const pool = new Pool({ connectionString: url, max: POOL_MAX });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     kind: 'postgres',
     migrations,
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
     tryExclusiveLock: (key) => tryAdvisoryLock(url, key),
-    close: () => prisma.$disconnect(),
+    poolStats: () => ({ max: POOL_MAX, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: async () => {
+      await prisma.$disconnect();
+      // pg refuses a second end(); close can be reached twice (shutdown hook, then a test's own close).
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 
@@ -94,6 +114,7 @@ async function openEmbedded(dir: string, migrationsDir: string): Promise<Databas
     migrations,
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
     tryExclusiveLock: async () => ({ release: async () => undefined }),
+    poolStats: () => undefined,
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

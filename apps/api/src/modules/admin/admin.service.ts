@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OWNER_HASH_MARKER, type ObjectStore } from '@coffer/storage';
+import { bearerTokenMatches } from '../../common/bearer-token';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { OBJECT_STORE } from '../storage/storage.module';
-import { adminTokenMatches } from './admin-token';
 import { AdminRepository } from './admin.repository';
 
 @Injectable()
@@ -25,7 +25,7 @@ export class AdminService {
     if (this.config.env !== 'development') {
       throw new DomainError('FORBIDDEN', 'Reset is only available when the server runs in development mode');
     }
-    if (!adminTokenMatches(authorization, this.config.admin.token)) {
+    if (!bearerTokenMatches(authorization, this.config.admin.token)) {
       throw new DomainError('UNAUTHORIZED', 'Reset needs the admin token: send Authorization: Bearer <ADMIN_TOKEN>');
     }
     const tables = await this.admin.wipeAllTables();

@@ -9,6 +9,7 @@ import {
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
 import { CurrentUser } from '../tokens/current-user.decorator';
+import { Metrics } from '../metrics/metrics';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import {
   CompleteRequest,
@@ -31,7 +32,10 @@ import { FilesService } from './files.service';
 @UseGuards(AccessTokenGuard)
 @Controller('api/files')
 export class FilesController {
-  constructor(private readonly files: FilesService) {}
+  constructor(
+    private readonly files: FilesService,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post('presign')
   @HttpCode(200)
@@ -40,7 +44,10 @@ export class FilesController {
   @ApiErrors('presign')
   @ApiOkResponse({ type: PresignResponse, description: 'Quota reserved; PUT the blob to upload_resource.url' })
   presign(@CurrentUser() user: AuthenticatedUser, @Body() body: PresignRequest): Promise<PresignResponse> {
-    return this.files.presign(user.id, { fileName: body.file_name, mimeType: body.mime_type, size: body.size ?? undefined });
+    return this.metrics.counted(
+      (result) => this.metrics.presign(result),
+      () => this.files.presign(user.id, { fileName: body.file_name, mimeType: body.mime_type, size: body.size ?? undefined }),
+    );
   }
 
   @Post('complete')
@@ -50,17 +57,21 @@ export class FilesController {
   @ApiErrors('complete')
   @ApiOkResponse({ type: CompleteResponse, description: 'The file is uploaded (also when it already was)' })
   complete(@CurrentUser() user: AuthenticatedUser, @Body() body: CompleteRequest): Promise<CompleteResponse> {
-    return this.files.complete(user.id, {
-      fileId: body.file_id,
-      plaintextHash: body.plaintext_hash,
-      plaintextSizeBytes: body.plaintext_size_bytes,
-      passphraseSalt: body.passphrase_salt,
-      keyCommitment: body.key_commitment ?? undefined,
-      kdfParams: body.kdf_params ?? undefined,
-      sealedKey: body.sealed_key ?? undefined,
-      encryptedMetadata: body.encrypted_metadata ?? undefined,
-      noncePrefix: body.nonce_prefix ?? undefined,
-    });
+    return this.metrics.counted(
+      (result) => this.metrics.complete(result),
+      () =>
+        this.files.complete(user.id, {
+          fileId: body.file_id,
+          plaintextHash: body.plaintext_hash,
+          plaintextSizeBytes: body.plaintext_size_bytes,
+          passphraseSalt: body.passphrase_salt,
+          keyCommitment: body.key_commitment ?? undefined,
+          kdfParams: body.kdf_params ?? undefined,
+          sealedKey: body.sealed_key ?? undefined,
+          encryptedMetadata: body.encrypted_metadata ?? undefined,
+          noncePrefix: body.nonce_prefix ?? undefined,
+        }),
+    );
   }
 
   @Put('sealed-key')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { QuotaModule } from '../quota/quota.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -13,7 +14,7 @@ import { UploadPermissions } from './upload-permissions';
 
 /** Uploads, the owner's file views, deletion and the upload clean-up jobs. */
 @Module({
-  imports: [QuotaModule, TokensModule, RateLimitModule],
+  imports: [QuotaModule, TokensModule, RateLimitModule, MetricsModule],
   controllers: [FilesController],
   providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FileReconciliationService, UploadPermissions, FilesScheduler],
   exports: [FileRepository, FileMaintenanceService, UploadPermissions],
