@@ -6,6 +6,7 @@ import { loadConfig } from '../config/config';
 import { openDatabase } from '../database/database';
 import { buildObjectStore } from '../modules/storage/object-store.factory';
 import { createApp } from './create-app';
+import { HttpDrain, shutDown } from './graceful-shutdown';
 
 /** Boot order: configuration, database (connected and migrated), storage, then HTTP. */
 export async function startServer(): Promise<NestExpressApplication> {
@@ -14,6 +15,7 @@ export async function startServer(): Promise<NestExpressApplication> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = buildObjectStore(config);
   const app = await createApp({ config, database, store });
+  const drain = new HttpDrain(app.getHttpServer());
   try {
     await app.listen(config.port, config.host);
   } catch (err) {
@@ -29,7 +31,7 @@ export async function startServer(): Promise<NestExpressApplication> {
     startupMs: Math.round(performance.now() - startedAt),
   });
   logDevelopmentNotes(app, config);
-  stopOnSignals(app);
+  stopOnSignals(app, drain, config.shutdownGraceSeconds * 1000);
   return app;
 }
 
@@ -56,18 +58,33 @@ function isLoopback(host: string): boolean {
 }
 
 /**
- * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the database,
- * then exit 0. A second signal exits at once.
+ * SIGTERM/SIGINT: stop accepting connections, drain in-flight requests and running jobs (bounded by
+ * SHUTDOWN_GRACE_SECONDS), close the database, then exit 0. A second signal exits at once (1), and
+ * so does a shutdown that hangs well past its bound.
  */
-function stopOnSignals(app: NestExpressApplication): void {
+function stopOnSignals(app: NestExpressApplication, drain: HttpDrain, graceMs: number): void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    app.get(Logger).log({ msg: `received ${signal}, shutting down` });
-    process.once(signal, () => process.exit(1));
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    if (stopping) process.exit(1);
+    stopping = true;
+    const logger = app.get(Logger);
+    logger.log({ msg: `received ${signal}, shutting down` });
+    setTimeout(() => {
+      logger.error({ msg: `shutdown still not done ${graceMs / 1000 + 10} s after ${signal}; exiting` });
+      process.exit(1);
+    }, graceMs + 10_000).unref();
+    const log = { log: (msg: string) => logger.log({ msg }), warn: (msg: string) => logger.warn({ msg }) };
+    shutDown(app, drain, graceMs, log).then(
+      () => {
+        logger.log({ msg: 'stopped' });
+        process.exit(0);
+      },
+      (err: Error) => {
+        logger.error({ msg: `shutdown failed: ${err.message}` });
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -41,4 +41,40 @@ describeWithPostgres('ExclusiveJobRunner on PostgreSQL', () => {
     expect(await new ExclusiveJobRunner(db.database).run('medium.failing', next)).toBe(true);
     expect(next).toHaveBeenCalledTimes(1);
   });
+
+  it('on shutdown waits for the running job, which frees its lock, and starts no new one', async () => {
+    const runner = new ExclusiveJobRunner(db.database);
+    const outcomes: string[] = [];
+    runner.observe((name, outcome) => outcomes.push(`${name} ${outcome}`));
+    const started = gate();
+    const finish = gate();
+    const running = runner.run('medium.draining', async () => {
+      started.open();
+      await finish.opened;
+    });
+    await started.opened;
+
+    let drained = false;
+    const drain = runner.drain(60_000).then((result) => ((drained = true), result));
+    const late = jest.fn(async () => undefined);
+    expect(await runner.run('medium.late', late)).toBe(false);
+    expect(late).not.toHaveBeenCalled();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+
+    finish.open();
+    expect(await drain).toEqual({ unfinished: 0 });
+    expect(await running).toBe(true);
+    expect(outcomes).toEqual(['medium.late skipped', 'medium.draining ok']);
+    expect(await new ExclusiveJobRunner(db.database).run('medium.draining', async () => undefined)).toBe(true);
+  });
+
+  it('stops waiting for a job that outlives the shutdown bound, reporting it unfinished', async () => {
+    const runner = new ExclusiveJobRunner(db.database);
+    const finish = gate();
+    const running = runner.run('medium.too-long', () => finish.opened);
+    expect(await runner.drain(50)).toEqual({ unfinished: 1 });
+    finish.open();
+    expect(await running).toBe(true);
+  });
 });
