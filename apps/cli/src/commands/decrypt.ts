@@ -3,7 +3,11 @@ import { decryptLink, type DecryptOutcome } from '../lib/decrypt-link';
 import { formatBytes, printable } from '../lib/format';
 import { chooseKey, type KeyOptions } from '../lib/key-choice';
 import { contextFor, type Runtime } from '../lib/runtime';
-import { parseShareLink } from '../lib/share-link';
+import { CofferApi } from '../lib/coffer-api';
+import type { Context } from '../lib/context';
+import { CliError } from '../lib/errors';
+import { resolveOneFile } from '../lib/resolve-file';
+import { buildShareLink, parseShareLink, type ShareLink } from '../lib/share-link';
 
 interface DecryptOptions extends KeyOptions {
   verify: boolean;
@@ -19,7 +23,7 @@ export function formatDecrypted(outcome: DecryptOutcome): string {
 export function decryptCommand(runtime: Runtime): Command {
   return new Command('decrypt')
     .description('download a shared file and decrypt it (no account needed)')
-    .argument('<link>', 'share link (https://<server>/files/download/<owner>/<id>)')
+    .argument('<link>', 'share link (https://<server>/files/download/<owner>/<id>), or the id (prefix) of one of your files')
     .argument('[dest]', 'output file, or a directory for the original name (default: current directory)')
     .option('--key <base64>', 'file key of a vault-mode file, as `coffer share` prints it (or COFFER_KEY)')
     .option('--vault', 'take the key from your vault (default for vault-mode files when you have a vault)')
@@ -30,10 +34,19 @@ export function decryptCommand(runtime: Runtime): Command {
     .option('--no-verify', 'do not check the plaintext SHA-256 recorded at upload')
     .option('-f, --force', 'overwrite the output file if it exists')
     .action(async (rawLink: string, dest: string | undefined, options: DecryptOptions, command: Command) => {
-      const link = parseShareLink(rawLink);
       const ctx = contextFor(runtime, command);
+      const link = await linkOf(ctx, rawLink);
       const key = chooseKey(options, ctx.env);
       const outcome = await decryptLink(ctx, { link, dest, force: options.force === true, verify: options.verify, key, vaultPasswordFile: options.vaultPasswordFile });
       ctx.out.result(outcome, () => formatDecrypted(outcome));
     });
+}
+
+/** A share link as given, or the link of one of the caller's files named by its id (prefix). */
+async function linkOf(ctx: Context, raw: string): Promise<ShareLink> {
+  if (raw.includes('/')) return parseShareLink(raw);
+  const server = (await ctx.server()).url;
+  const file = await resolveOneFile(new CofferApi(ctx, server), raw, 'decryption');
+  if (file.status !== 'uploaded' || !file.s3_key) throw new CliError(`decryption failed: the file is not uploaded (status ${file.status})`, 'Upload it again.');
+  return parseShareLink(buildShareLink(server, file.s3_key));
 }
