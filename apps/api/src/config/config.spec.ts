@@ -76,6 +76,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), JWT_SECRET: 'hunter2' })).toThrow(/^JWT_SECRET must be at least 32 characters$/);
   });
 
+  it('reads METRICS_TOKEN as a secret (32+ characters, never echoed) and SHUTDOWN_GRACE_SECONDS with its default', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN: 'hunter2' })).toThrow(/^METRICS_TOKEN must be at least 32 characters$/);
+    expect(loadConfig({ DATA_DIR: tempDir() })).toMatchObject({ metricsToken: undefined, shutdownGraceSeconds: 25 });
+    expect(loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN: 'm'.repeat(32), SHUTDOWN_GRACE_SECONDS: '0' })).toMatchObject({ metricsToken: 'm'.repeat(32), shutdownGraceSeconds: 0 });
+    expect(() => loadConfig({ DATA_DIR: tempDir(), SHUTDOWN_GRACE_SECONDS: '-1' })).toThrow('SHUTDOWN_GRACE_SECONDS must be a whole number');
+  });
+
   it('names every missing secret when production has none', () => {
     expect(() => loadConfig({ APP_ENV: 'production', DATA_DIR: tempDir(), JWT_SECRET: secrets.JWT_SECRET })).toThrow(
       'USER_ID_HASH_SECRET, OTP_SECRET, REFRESH_TOKEN_SECRET must be set in production',
