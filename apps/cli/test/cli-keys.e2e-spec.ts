@@ -232,6 +232,19 @@ describe('the coffer CLI with account keys', () => {
     });
   });
 
+  it('two devices creating the account key at once end with one key, pinned on both', async () => {
+    const other = `cli-keys-race-${randomBytes(4).toString('hex')}@example.com`;
+    const [x, y] = [device('race-x'), device('race-y')];
+    await Promise.all([mkdir(x.home), mkdir(y.home)]);
+    expectOk(await run(['auth', 'register', '--email', other], x));
+    expectOk(await run(['auth', 'verify', '--email', other, '--code', await t.mail.codeFor(other)], x));
+    for (const d of [x, y]) expectOk(await run(['auth', 'login', '--email', other], d));
+    const env = { COFFER_VAULT_PASSWORD: VAULT_PASSWORD };
+    const [one, two] = await Promise.all([run(['keys', 'init', '--json'], x, env), run(['keys', 'init', '--json'], y, env)]);
+    const fingerprints = [json(expectOk(one)).fingerprint, json(expectOk(two)).fingerprint];
+    expect(fingerprints[0]).toBe(fingerprints[1]);
+  });
+
   describe('keys sync', () => {
     let legacy: CliOptions;
     const oldBytes = randomBytes(100_000);

@@ -102,7 +102,7 @@ async function unlockWithRecoveryCode(ctx: Context, keyring: AccountKeyring, opt
   const pin = await keyring.pin();
   const keys = await keyring.api.getKeys('reading your account key');
   if (!keys) throw new CliError('your account has no account key, so nothing to recover', 'Create one with `coffer keys init`.');
-  if (pin && keys.public_key !== pin.public_key) throw keyChanged(keys.public_key, pin);
+  if (pin && keys.public_key !== pin.public_key) throw keyChanged(keys.public_key, pin, 'refusing to use it');
   let bundle: KeyBundle;
   try {
     bundle = parseKeyBundle(keys.bundle);

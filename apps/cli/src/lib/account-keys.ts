@@ -11,7 +11,7 @@ import {
   type AccountKeyPair,
   type KeyBundle,
 } from '@coffer/crypto';
-import { CofferApi, type AccountKeys } from './coffer-api';
+import { CofferApi, KeyMismatch, KeyVersionConflict, type AccountKeys } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { loadPin, savePin, type KeyPin } from './key-pins';
@@ -96,7 +96,7 @@ export class AccountKeyring {
       if (pin) throw new CliError(`the server no longer has your account key (this device pinned ${shortFingerprint(pin.fingerprint)})`, 'Someone changed the server\'s data; contact its operator.');
       return this.create(userId, options);
     }
-    if (pin) checkAgainstPin(keys.public_key, pin);
+    if (pin) checkAgainstPin(keys.public_key, pin, 'refusing to use it');
     const bundle = bundleOf(keys);
     const password = await readVaultPassword(this.ctx, options, false);
     const pair = await unwrapPassword(this.ctx, bundle, userId, password);
@@ -131,7 +131,19 @@ export class AccountKeyring {
       password: await wrapWithPassword(pair, userId, password, { kdf: this.ctx.kdf.vault, bounds: this.ctx.kdf.bounds }),
       recovery: null,
     };
-    const version = await this.api.putKeys({ public_key: bundle.public_key, bundle: serializeKeyBundle(bundle), version: 0 }, 'creating your account key');
+    let version: number;
+    try {
+      version = await this.api.putKeys({ public_key: bundle.public_key, bundle: serializeKeyBundle(bundle), version: 0 }, 'creating your account key');
+    } catch (error) {
+      // Another device or process created it first: use that one, with the password just read.
+      const lostRace = error instanceof KeyVersionConflict || error instanceof KeyMismatch;
+      const keys = lostRace ? await this.api.getKeys('reading your account key') : undefined;
+      if (!keys) throw error;
+      const theirs = bundleOf(keys);
+      const unlocked = await unwrapPassword(this.ctx, theirs, userId, password);
+      await this.pinKey(unlocked.publicKey);
+      return { userId, pair: unlocked, bundle: theirs, version: keys.version, created: false };
+    }
     this.ctx.out.notice(
       `Created your account key ${shortFingerprint(publicKeyFingerprint(pair.publicKey))}. The server keeps its private half encrypted under your vault password, so any device where you log in can open your files.\n` +
         `${DATA_LOSS_WARNING} Create a recovery code with \`coffer keys recovery\`.`,
@@ -150,16 +162,16 @@ export function shortFingerprint(fingerprint: string): string {
   return `SHA256:${fingerprint.slice(0, 16)}…`;
 }
 
-export function keyChanged(serverKey: string, pin: KeyPin): CliError {
+export function keyChanged(serverKey: string, pin: KeyPin, refusing = 'refusing to seal new keys to it'): CliError {
   const server = publicKeyFingerprint(Buffer.from(serverKey, 'base64'));
   return new CliError(
-    `the server's account key changed (server: ${server}, pinned on this device: ${pin.fingerprint}); refusing to seal new keys to it`,
-    'A server that swaps your public key could read what you upload next. Nothing was uploaded; contact the server\'s operator.',
+    `the server's account key changed (server: ${server}, pinned on this device: ${pin.fingerprint}); ${refusing}`,
+    'A server that swaps your public key could read what you upload next. Nothing was uploaded or changed; contact the server\'s operator.',
   );
 }
 
-function checkAgainstPin(serverKey: string, pin: KeyPin): void {
-  if (serverKey !== pin.public_key) throw keyChanged(serverKey, pin);
+function checkAgainstPin(serverKey: string, pin: KeyPin, refusing?: string): void {
+  if (serverKey !== pin.public_key) throw keyChanged(serverKey, pin, refusing);
 }
 
 function bundleOf(keys: AccountKeys): KeyBundle {

@@ -26,6 +26,16 @@ export type Usage = wire.UsageResponse;
 export type FileMeta = FromAnyServer<wire.FileMetaResponse, 'encrypted_metadata' | 'nonce_prefix'>;
 export type AccountKeys = wire.AccountKeysResponse;
 
+/** A write of the account keys over a version that is no longer the current one. */
+export class KeyVersionConflict extends CliError {
+  override readonly name = 'KeyVersionConflict';
+}
+
+/** The server holds a different public key (or sealed key) that cannot be replaced. */
+export class KeyMismatch extends CliError {
+  override readonly name = 'KeyMismatch';
+}
+
 /** The server keeps no account keys (a stock Hashdrop server, or an older Coffer server). */
 export class AccountKeysUnsupported extends CliError {
   override readonly name = 'AccountKeysUnsupported';
@@ -180,8 +190,8 @@ export class CofferApi {
 function keysErrors(what: string): Partial<Record<wire.ErrorCode, (answer: ErrorAnswer) => CliError>> {
   return {
     METHOD_NOT_ALLOWED: () => new AccountKeysUnsupported(`${what} failed: this server keeps no account keys`, 'It is a server without account keys (e.g. a stock Hashdrop server); keys stay in your local vault.'),
-    KEY_VERSION_CONFLICT: () => new CliError(`${what} failed: your account keys were changed elsewhere meanwhile; nothing was written`, 'Run the command again.'),
-    KEY_MISMATCH: (answer) => new CliError(`${what} failed: the server already holds a different key${answer.body?.error ? ` (${answer.body.error})` : ''}; nothing was written`, 'Run `coffer keys status`; the key the server holds is not the one this device has.'),
+    KEY_VERSION_CONFLICT: () => new KeyVersionConflict(`${what} failed: your account keys were changed elsewhere meanwhile; nothing was written`, 'Run the command again.'),
+    KEY_MISMATCH: (answer) => new KeyMismatch(`${what} failed: the server already holds a different key${answer.body?.error ? ` (${answer.body.error})` : ''}; nothing was written`, 'Run `coffer keys status`; the key the server holds is not the one this device has.'),
   };
 }
 
