@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { confirmAction } from '../lib/account-input';
 import { CofferApi } from '../lib/coffer-api';
 import { printable } from '../lib/format';
+import { shownName } from '../lib/name-cache';
 import { resolveOneFile } from '../lib/resolve-file';
 import { contextFor, type Runtime } from '../lib/runtime';
 
@@ -16,8 +17,9 @@ export function filesDeleteCommand(runtime: Runtime): Command {
       const api = new CofferApi(ctx, (await ctx.server()).url);
       // Resolve first, so a prefix never deletes another file than the one confirmed.
       const file = await resolveOneFile(api, id, 'deleting the file');
-      await confirmAction(ctx, options.yes, `Delete "${printable(file.file_name)}" (${file.file_id})?`);
+      const name = await shownName(ctx, file);
+      await confirmAction(ctx, options.yes, `Delete "${printable(name)}" (${file.file_id})?`);
       await api.deleteFile(file.file_id, 'deleting the file');
-      ctx.out.result({ file_id: file.file_id, file_name: file.file_name, deleted: true }, () => `Deleted "${printable(file.file_name)}" (${file.file_id}).`);
+      ctx.out.result({ file_id: file.file_id, file_name: name, deleted: true }, () => `Deleted "${printable(name)}" (${file.file_id}).`);
     });
 }

@@ -5,7 +5,7 @@ import { printable } from '../lib/format';
 import { resolveOneFile } from '../lib/resolve-file';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { buildShareLink } from '../lib/share-link';
-import { cachedNames } from '../lib/name-cache';
+import { shownName } from '../lib/name-cache';
 import { ownFileKey } from '../lib/own-file-key';
 
 export interface ShareInfo {
@@ -42,7 +42,7 @@ export function shareCommand(runtime: Runtime): Command {
       const server = (await ctx.server()).url;
       const file = await resolveOneFile(new CofferApi(ctx, server), id, 'sharing the file');
       if (file.status !== 'uploaded') throw new CliError(`sharing the file failed: it is not uploaded (status ${file.status})`, 'Upload it again.');
-      const name = file.encrypted_metadata ? ((await cachedNames(ctx))[file.file_id] ?? '(encrypted)') : file.file_name;
+      const name = await shownName(ctx, file);
       const share: ShareInfo = { file_id: file.file_id, file_name: name, mode: file.key_management_mode ?? 'vault', link: buildShareLink(server, file.s3_key) };
       if (file.key_management_mode === 'vault') {
         share.key = (await ownFileKey(ctx, server, file.file_id, options, 'sharing the file')).dek.toString('base64');

@@ -34,3 +34,8 @@ export async function rememberNames(ctx: Context, names: Record<string, string>)
     ctx.out.debug(`could not keep the file names: ${(error as Error).message}`);
   }
 }
+
+/** The name to show for a file: the server's, or for one whose name it holds only encrypted, the cached one. */
+export async function shownName(ctx: Context, file: { file_id: string; file_name: string; encrypted_metadata?: string | null }): Promise<string> {
+  return file.encrypted_metadata ? ((await cachedNames(ctx))[file.file_id] ?? '(encrypted)') : file.file_name;
+}

@@ -2,6 +2,7 @@ import type { CofferApi, FileDetails } from './coffer-api';
 import { CliError } from './errors';
 import { printable } from './format';
 import { parseIdPrefix } from './id-prefix';
+import { shownName } from './name-cache';
 
 /** The one file of the caller whose id starts with `rawPrefix`; none or several is an error listing them. */
 export async function resolveOneFile(api: CofferApi, rawPrefix: string, what: string): Promise<FileDetails> {
@@ -11,7 +12,8 @@ export async function resolveOneFile(api: CofferApi, rawPrefix: string, what: st
     throw new CliError(`${what} failed: no file of yours has an id starting with ${prefix}`, 'See `coffer files list`.');
   }
   if (matches.length > 1) {
-    const lines = matches.map((m) => `  ${m.file_id}  ${printable(m.file_name)}`).join('\n');
+    const names = await Promise.all(matches.map((m) => (m.encrypted_metadata ? shownName(api.client.ctx, m) : Promise.resolve(m.file_name))));
+    const lines = matches.map((m, i) => `  ${m.file_id}  ${printable(names[i])}`).join('\n');
     throw new CliError(`${what} failed: ${prefix} matches ${matches.length} files:\n${lines}`, 'Give more characters of the id.');
   }
   return matches[0];
