@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { getStorageToken, ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { PasswordGuessBudget } from './password-guess-budget';
@@ -10,8 +10,9 @@ import { RedisRateLimitStore } from './redis-rate-limit.store';
  * REDIS_URL is set, so every replica spends one budget, else in this process (the in-memory
  * storage of @nestjs/throttler; several processes then each allow the full budget). The stock
  * ThrottlerGuard is never registered: the limits live in RATE_LIMIT_GROUPS and RateLimitGuard
- * applies them.
+ * applies them. Global, as ThrottlerModule's storage was: any module's routes can use `@RateLimit`.
  */
+@Global()
 @Module({
   providers: [
     {
