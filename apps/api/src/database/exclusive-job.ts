@@ -8,10 +8,25 @@ export type JobOutcome = 'ok' | 'failed' | 'skipped';
 
 export type JobObserver = (name: string, outcome: JobOutcome, seconds: number) => void;
 
+/** For a job on a schedule: a run started on any instance less than `oncePerSeconds` ago makes this one a no-op. */
+export interface JobSchedule {
+  oncePerSeconds: number;
+}
+
+/**
+ * Every replica's cron fires at the same wall-clock time; the lock alone would let a late one
+ * run a short job again right after the first finished. Half the period absorbs clock skew.
+ */
+export function everySeconds(periodSeconds: number): JobSchedule {
+  return { oncePerSeconds: periodSeconds / 2 };
+}
+
 /**
  * Runs a scheduled job on at most one server instance at a time. The lock is a session-level
  * advisory lock on a connection of its own (`Database.tryExclusiveLock`), released when the job
  * ends, fails or throws; the job itself uses ordinary pooled connections and short transactions.
+ * With a `JobSchedule`, the instance holding the lock also claims the run in `job_runs`, so a
+ * scheduled job runs once per period across all instances.
  */
 @Injectable()
 export class ExclusiveJobRunner {
@@ -28,12 +43,12 @@ export class ExclusiveJobRunner {
   }
 
   /** Returns false when another instance holds the job, the server is stopping, or it failed; errors are logged, never thrown. */
-  run(name: string, job: () => Promise<void>): Promise<boolean> {
+  run(name: string, job: () => Promise<void>, schedule?: JobSchedule): Promise<boolean> {
     if (this.stopping) {
       this.report(name, 'skipped', 0);
       return Promise.resolve(false);
     }
-    const run = this.runLocked(name, job);
+    const run = this.runLocked(name, job, schedule);
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
     return run;
@@ -53,7 +68,7 @@ export class ExclusiveJobRunner {
     return { unfinished: this.running.size };
   }
 
-  private async runLocked(name: string, job: () => Promise<void>): Promise<boolean> {
+  private async runLocked(name: string, job: () => Promise<void>, schedule?: JobSchedule): Promise<boolean> {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     try {
@@ -63,6 +78,10 @@ export class ExclusiveJobRunner {
         return false;
       }
       try {
+        if (schedule && !(await this.claim(name, schedule))) {
+          this.report(name, 'skipped', elapsed());
+          return false;
+        }
         await job();
         this.report(name, 'ok', elapsed());
         return true;
@@ -74,6 +93,16 @@ export class ExclusiveJobRunner {
       this.report(name, 'failed', elapsed());
       return false;
     }
+  }
+
+  /** True when this instance may run `name` now; the database's clock decides, not the replica's. */
+  private async claim(name: string, schedule: JobSchedule): Promise<boolean> {
+    const claimed = await this.database.prisma.$queryRaw<{ name: string }[]>`
+      INSERT INTO job_runs (name, started_at) VALUES (${name}, now())
+      ON CONFLICT (name) DO UPDATE SET started_at = now()
+      WHERE job_runs.started_at <= now() - ${schedule.oncePerSeconds}::float8 * interval '1 second'
+      RETURNING name`;
+    return claimed.length === 1;
   }
 
   private report(name: string, outcome: JobOutcome, seconds: number): void {

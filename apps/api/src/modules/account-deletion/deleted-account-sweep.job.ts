@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { ExclusiveJobRunner } from '../../database/exclusive-job';
+import { everySeconds, ExclusiveJobRunner } from '../../database/exclusive-job';
 import { AccountDeletionService } from './account-deletion.service';
 
 /** Deletes objects that landed under a deleted account's prefix after the deletion. */
@@ -15,7 +15,7 @@ export class DeletedAccountSweepJob {
 
   @Cron(CronExpression.EVERY_10_MINUTES, { name: 'deleted-account-sweep' })
   async scheduled(): Promise<void> {
-    await this.runner.run('deleted-account-sweep', async () => void (await this.run()));
+    await this.runner.run('deleted-account-sweep', async () => void (await this.run()), everySeconds(600));
   }
 
   /** One pass; returns how many prefixes were swept (and forgotten). */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../../common/clock';
-import { ExclusiveJobRunner } from '../../database/exclusive-job';
+import { everySeconds, ExclusiveJobRunner } from '../../database/exclusive-job';
 import { OtpService } from '../otp/otp.service';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { AccountRepository } from './account.repository';
@@ -33,7 +33,7 @@ export class AccountCleanupJob {
 
   @Cron(CronExpression.EVERY_10_MINUTES, { name: 'account-cleanup' })
   async scheduled(): Promise<void> {
-    await this.runner.run('account-cleanup', async () => void (await this.run()));
+    await this.runner.run('account-cleanup', async () => void (await this.run()), everySeconds(600));
   }
 
   /** One pass; each step is a single idempotent DELETE, so overlapping runs do no harm. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { ExclusiveJobRunner } from '../../database/exclusive-job';
+import { everySeconds, ExclusiveJobRunner } from '../../database/exclusive-job';
 import { DownloadsService } from './downloads.service';
 
 @Injectable()
@@ -12,6 +12,6 @@ export class DownloadsScheduler {
 
   @Cron(CronExpression.EVERY_HOUR)
   pruneCounters(): Promise<boolean> {
-    return this.jobs.run('downloads.prune-counters', async () => void (await this.downloads.pruneCounters()));
+    return this.jobs.run('downloads.prune-counters', async () => void (await this.downloads.pruneCounters()), everySeconds(3600));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { ExclusiveJobRunner } from '../../database/exclusive-job';
+import { everySeconds, ExclusiveJobRunner } from '../../database/exclusive-job';
 import { FileMaintenanceService } from './file-maintenance.service';
 import { FileReconciliationService } from './file-reconciliation.service';
 
@@ -15,31 +15,31 @@ export class FilesScheduler {
 
   @Cron(CronExpression.EVERY_HOUR)
   reconcileStorage(): Promise<boolean> {
-    return this.jobs.run('files.reconcile-storage', async () => void (await this.reconciliation.reconcile()));
+    return this.jobs.run('files.reconcile-storage', async () => void (await this.reconciliation.reconcile()), everySeconds(3600));
   }
 
   @Cron(CronExpression.EVERY_5_MINUTES)
   recheckCompletedSizes(): Promise<boolean> {
-    return this.jobs.run('files.recheck-sizes', async () => void (await this.maintenance.recheckCompletedSizes()));
+    return this.jobs.run('files.recheck-sizes', async () => void (await this.maintenance.recheckCompletedSizes()), everySeconds(300));
   }
 
   @Cron(CronExpression.EVERY_5_MINUTES)
   expireStaleUploads(): Promise<boolean> {
-    return this.jobs.run('files.expire-stale-uploads', async () => void (await this.maintenance.expireStaleUploads()));
+    return this.jobs.run('files.expire-stale-uploads', async () => void (await this.maintenance.expireStaleUploads()), everySeconds(300));
   }
 
   @Cron(CronExpression.EVERY_10_MINUTES)
   retryObjectRemoval(): Promise<boolean> {
-    return this.jobs.run('files.retry-object-removal', async () => void (await this.maintenance.retryObjectRemoval()));
+    return this.jobs.run('files.retry-object-removal', async () => void (await this.maintenance.retryObjectRemoval()), everySeconds(600));
   }
 
   @Cron(CronExpression.EVERY_HOUR)
   purgeDeadRows(): Promise<boolean> {
-    return this.jobs.run('files.purge-dead-rows', async () => void (await this.maintenance.purgeDeadRows()));
+    return this.jobs.run('files.purge-dead-rows', async () => void (await this.maintenance.purgeDeadRows()), everySeconds(3600));
   }
 
   @Cron(CronExpression.EVERY_HOUR)
   sweepInterruptedUploads(): Promise<boolean> {
-    return this.jobs.run('files.sweep-interrupted-uploads', async () => void (await this.maintenance.sweepInterruptedUploads()));
+    return this.jobs.run('files.sweep-interrupted-uploads', async () => void (await this.maintenance.sweepInterruptedUploads()), everySeconds(3600));
   }
 }
