@@ -23,6 +23,7 @@ export async function connectTestRedis(): Promise<Redis> {
     throw new Error(
       `these tests need Redis at ${testRedisUrl()} (${(err as Error).message}); start it with ` +
         `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
+      { cause: err },
     );
   }
   return redis;
