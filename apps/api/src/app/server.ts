@@ -27,6 +27,8 @@ export async function startServer(): Promise<NestExpressApplication> {
     env: config.env,
     database: database.kind,
     storage: config.storage.driver,
+    // 'process' is right for one instance only: replicas each count the full budget (docs/API.md).
+    rateLimitCounters: config.redis ? 'redis' : 'process',
     migrationsApplied: database.migrations.applied,
     startupMs: Math.round(performance.now() - startedAt),
   });
