@@ -83,6 +83,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), SHUTDOWN_GRACE_SECONDS: '-1' })).toThrow('SHUTDOWN_GRACE_SECONDS must be a whole number');
   });
 
+  it('reads REDIS_URL (redis or rediss, never echoed: it may hold a password) and REDIS_KEY_PREFIX with its default', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).redis).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: tempDir(), REDIS_URL: 'redis://:pw@cache:6379/2' }).redis).toEqual({ url: 'redis://:pw@cache:6379/2', keyPrefix: 'coffer:' });
+    expect(loadConfig({ DATA_DIR: tempDir(), REDIS_URL: 'rediss://cache', REDIS_KEY_PREFIX: 'blue:' }).redis).toEqual({ url: 'rediss://cache', keyPrefix: 'blue:' });
+    expect(() => loadConfig({ DATA_DIR: tempDir(), REDIS_URL: 'http://:hunter2@cache' })).toThrow(/^REDIS_URL must be a redis or rediss URL$/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), REDIS_URL: 'redis://cache', REDIS_KEY_PREFIX: 'a b' })).toThrow(/^REDIS_KEY_PREFIX must be 1-64/);
+  });
+
   it('names every missing secret when production has none', () => {
     expect(() => loadConfig({ APP_ENV: 'production', DATA_DIR: tempDir(), JWT_SECRET: secrets.JWT_SECRET })).toThrow(
       'USER_ID_HASH_SECRET, OTP_SECRET, REFRESH_TOKEN_SECRET must be set in production',
