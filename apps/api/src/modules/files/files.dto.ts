@@ -5,12 +5,11 @@ import type { PresignedRequest } from '@coffer/storage';
 import type * as wire from '@coffer/contract';
 import type { FileRecord, FileStatus, KeyManagementMode } from './file.repository';
 import { toRfc3339 } from '../../common/rfc3339';
+import { IsDisplaySafeText } from '../../common/validation';
 import { FILE_ID_PATTERN, ID_PREFIX_PATTERN } from './file-id';
 
 // ---- requests ----
 
-/** 1–255 characters (code points), none of them a control character. */
-const FILE_NAME_PATTERN = /^[^\p{Cc}]{1,255}$/u;
 /** Standard base64 with padding; the empty string is allowed where a field may be empty. */
 const BASE64_OR_EMPTY = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
@@ -26,9 +25,9 @@ const NONCE_PREFIX_PATTERN = /^[0-9a-f]{14}$/;
 export const ENCRYPTED_METADATA_MAX_CHARS = 4096;
 
 export class PresignRequest implements wire.PresignRequest {
-  @ApiProperty({ description: '1–255 characters, no control characters', example: 'report.pdf' })
+  @ApiProperty({ description: '1–255 characters, no control characters, bidi controls or line separators', example: 'report.pdf' })
   @IsString()
-  @Matches(FILE_NAME_PATTERN, { message: 'file_name must be 1–255 characters without control characters' })
+  @IsDisplaySafeText('file_name', 255)
   file_name!: string;
 
   @ApiProperty({ description: 'At most 255 characters', example: 'application/pdf' })
