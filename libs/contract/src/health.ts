@@ -4,6 +4,8 @@ export type ComponentState = 'ok' | 'down';
 export interface ReadinessResponse {
   database: ComponentState;
   storage: ComponentState;
+  /** Only with REDIS_URL: whether Redis, which holds the rate-limit counters, answers. */
+  rate_limits?: ComponentState;
 }
 
 /** `GET /api/cli/version`. */

@@ -74,6 +74,13 @@ describeWithPostgres('two API replicas behind a round-robin proxy, sharing Postg
     return { email, ...login.body };
   }
 
+  it('reports Redis in readiness on every replica', async () => {
+    for (const replica of [0, 1]) {
+      const ready = await request(proxy.url, 'GET', '/api/readyz', { replica });
+      expect({ status: ready.status, body: ready.body }).toEqual({ status: 200, body: { database: 'ok', storage: 'ok', rate_limits: 'ok' } });
+    }
+  });
+
   it('holds the login limit across both replicas: ten guesses, then 429 with Retry-After whichever replica answers', async () => {
     const from = client();
     const answers: Answer[] = [];

@@ -5,6 +5,7 @@ import { StartupError } from '../../src/common/startup-error';
 import { RedisRateLimitStore, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../src/modules/rate-limit/redis-rate-limit.store';
 import { domainError } from '../../../../test/helpers/domain-error';
 import { connectTestRedis, deleteKeys, testRedisUrl, uniqueKeyPrefix } from '../../../../test/helpers/redis';
+import { TcpRelay } from '../../../../test/helpers/tcp-relay';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,8 +111,10 @@ describe('RedisRateLimitStore on real Redis', () => {
     try {
       const store = await newStore(`redis://127.0.0.1:${relay.port}`);
       expect((await store.increment('outage', 60_000, 5, 60_000)).totalHits).toBe(1);
+      await expect(store.ping()).resolves.toBeUndefined();
 
       await relay.stop();
+      await expect(store.ping()).rejects.toThrow();
       const refused = await domainError(store.increment('outage', 60_000, 5, 60_000));
       expect(refused.code).toBe('SERVICE_UNAVAILABLE');
       expect(refused.retryAfterSeconds).toBe(UNAVAILABLE_RETRY_AFTER_SECONDS);
@@ -138,57 +141,4 @@ function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** A TCP relay to Redis that can be cut (every connection dropped, port closed) and restored on the same port. */
-class TcpRelay {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-
-  private constructor(
-    private readonly target: number,
-    public port: number,
-  ) {}
-
-  static async start(target: number): Promise<TcpRelay> {
-    const relay = new TcpRelay(target, 0);
-    await relay.listen();
-    return relay;
-  }
-
-  async resume(): Promise<void> {
-    await this.listen();
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private listen(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect({ host: '127.0.0.1', port: this.target });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          this.sockets.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  }
 }

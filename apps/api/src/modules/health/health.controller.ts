@@ -18,12 +18,12 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ summary: '[ext] Readiness: whether the database and storage answer' })
-  @ApiOkResponse({ type: ReadinessResponse, description: 'Both answer' })
-  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'The database or storage is down (the same body, naming it)' })
+  @ApiOperation({ summary: '[ext] Readiness: whether the database, storage (and Redis, with REDIS_URL) answer' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'All answer' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'The database, storage or Redis is down (the same body, naming it)' })
   async readiness(@Res({ passthrough: true }) res: Response): Promise<ReadinessResponse> {
     const report = await this.health.readiness();
-    res.status(report.database === 'ok' && report.storage === 'ok' ? 200 : 503);
+    res.status(Object.values(report).every((state) => state === 'ok') ? 200 : 503);
     return report;
   }
 

@@ -9,6 +9,9 @@ export class ReadinessResponse implements wire.ReadinessResponse {
 
   @ApiProperty({ enum: ['ok', 'down'], description: 'Whether the object storage answers' })
   storage!: ComponentState;
+
+  @ApiProperty({ enum: ['ok', 'down'], required: false, description: 'Only with REDIS_URL: whether Redis, which holds the rate-limit counters, answers' })
+  rate_limits?: ComponentState;
 }
 
 export class CliVersionResponse implements wire.CliVersionResponse {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ObjectStore } from '@coffer/storage';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { DATABASE } from '../../database/database.token';
@@ -18,14 +19,21 @@ export class HealthService {
     @Inject(DATABASE) private readonly database: Database,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectThrottlerStorage() private readonly rateLimits: ThrottlerStorage & { ping?: () => Promise<void> },
     clock: Clock,
   ) {
     this.log = new ReadinessLog(new Logger('Readiness'), clock);
   }
 
   async readiness(): Promise<ReadinessResponse> {
-    const [database, storage] = await Promise.all([this.probe('database', () => this.database.ping()), this.probe('storage', () => this.store.ping())]);
-    return { database, storage };
+    // Only the Redis store can be down; counters in this process always answer.
+    const ping = this.rateLimits.ping?.bind(this.rateLimits);
+    const [database, storage, rateLimits] = await Promise.all([
+      this.probe('database', () => this.database.ping()),
+      this.probe('storage', () => this.store.ping()),
+      ping ? this.probe('redis', ping) : undefined,
+    ]);
+    return rateLimits ? { database, storage, rate_limits: rateLimits } : { database, storage };
   }
 
   private async probe(component: string, check: () => Promise<void>): Promise<ComponentState> {

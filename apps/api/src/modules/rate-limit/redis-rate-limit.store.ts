@@ -127,6 +127,11 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationShutd
     return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
   }
 
+  /** For readiness: Redis answers now. */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
