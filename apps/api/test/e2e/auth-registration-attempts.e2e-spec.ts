@@ -17,6 +17,19 @@ describe('registration attempts (no takeover, no squatting)', () => {
     return { code, text: t.mail.messages[t.mail.messages.length - 1].text };
   };
   const verify = (email: string, otp: string) => call(t, 'PATCH', '/api/user/verify', { body: { email, otp } });
+  const resend = async (email: string) => expect((await call(t, 'POST', '/api/user/verify/resend', { body: { email } })).status).toBe(202);
+  /** Waits for `count` mails to `email` after the first `after` messages, then a moment more to see that no further one comes. */
+  const mailsTo = async (email: string, after: number, count: number) => {
+    if (count > 0) await t.mail.waitFor(email, { after });
+    for (let waited = 0; t.mail.messages.slice(after).filter((m) => m.to.includes(email)).length < count && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return t.mail.messages.slice(after).filter((m) => m.to.includes(email));
+  };
+  const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)?.[1] ?? '';
+  /** How a mail names the time its registration was made. */
+  const madeAt = (at: Date) => `${at.toISOString().slice(0, 10)} at ${at.toISOString().slice(11, 19)} UTC`;
   const loginStatus = async (email: string, password: string) => (await call(t, 'POST', '/api/user/login', { body: { email, password } })).status;
 
   beforeAll(async () => {
@@ -81,6 +94,65 @@ describe('registration attempts (no takeover, no squatting)', () => {
 
     expect([wrongCode.status, unknown.status, expired.status]).toEqual([401, 401, 400]);
     expect(new Set([wrongCode.body.error, unknown.body.error, expired.body.error]).size).toBe(1);
+  });
+
+  it('resend mails a fresh code per live attempt, each naming when its registration was made; the owner picks theirs and gets their password', async () => {
+    const email = address();
+    const ownerAt = clock.now();
+    const owner = await register(email, 'owner password');
+    expect(owner.text).toContain(`registration made on ${madeAt(ownerAt)}`);
+    clock.advance(120);
+    const attackerAt = clock.now();
+    await register(email, 'attacker password');
+    clock.advance(61);
+
+    const before = t.mail.messages.length;
+    await resend(email);
+    const mails = await mailsTo(email, before, 2);
+    expect(mails).toHaveLength(2);
+    const ownerMail = mails.find((m) => m.text.includes(madeAt(ownerAt)));
+    const attackerMail = mails.find((m) => m.text.includes(madeAt(attackerAt)));
+    expect(ownerMail).toBeDefined();
+    expect(attackerMail).toBeDefined();
+    for (const m of mails) expect(m.text).toMatch(/another registration for this address is pending/i);
+
+    expect((await verify(email, codeIn(ownerMail!.text))).status).toBe(204);
+    expect(await loginStatus(email, 'owner password')).toBe(200);
+    expect(await loginStatus(email, 'attacker password')).toBe(401);
+  });
+
+  it('resend skips an expired attempt: when only another person’s attempt is live, the one mail names that registration’s time, not the owner’s', async () => {
+    const email = address();
+    const ownerAt = clock.now();
+    await register(email, 'owner password');
+    clock.advance(400);
+    const otherAt = clock.now();
+    await register(email, 'other password');
+    clock.advance(t.config.ttl.otpSeconds - 399); // the owner's code has expired, the other one has not
+
+    const before = t.mail.messages.length;
+    await resend(email);
+    const mails = await mailsTo(email, before, 1);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].text).toContain(`registration made on ${madeAt(otherAt)}`);
+    expect(mails[0].text).not.toContain(madeAt(ownerAt));
+  });
+
+  it('a resent code extends nothing: it dies when the code it replaced would have, and an expired attempt gets no new code', async () => {
+    const email = address();
+    await register(email, 'owner password');
+    clock.advance(300);
+    const before = t.mail.messages.length;
+    await resend(email);
+    const [mail] = await mailsTo(email, before, 1);
+    clock.advance(t.config.ttl.otpSeconds - 300 + 1);
+    expect((await verify(email, codeIn(mail.text))).status).toBe(400);
+
+    const afterExpiry = t.mail.messages.length;
+    await resend(email);
+    expect(await mailsTo(email, afterExpiry, 0)).toEqual([]);
+    const again = await register(email, 'owner password');
+    expect((await verify(email, again.code)).status).toBe(204);
   });
 
   it('the stock client’s register → verify {email, otp} still works, also after registering twice with the same password', async () => {

@@ -173,7 +173,7 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
       expect(budget.attempts).toBe(5);
     });
 
-    it('answers 400 CODE_EXPIRED once the code has expired, and a new code from resend works', async () => {
+    it('answers 400 CODE_EXPIRED once the code has expired; a resend then mails nothing, registering again gives a code that works', async () => {
       const address = email('late');
       await call(t, 'POST', '/api/user/register', { body: { email: address, password: 'correct horse battery' } });
       const otp = await t.mail.codeFor(address);
@@ -185,6 +185,10 @@ describe('accounts and sessions (docs/API.md rows 5–11)', () => {
 
       const after = t.mail.messages.length;
       expect((await call(t, 'POST', '/api/user/verify/resend', { body: { email: address } })).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(t.mail.messages.length).toBe(after);
+
+      await call(t, 'POST', '/api/user/register', { body: { email: address, password: 'correct horse battery' } });
       const fresh = await t.mail.codeFor(address, { after });
       expect((await call(t, 'PATCH', '/api/user/verify', { body: { email: address, otp: fresh } })).status).toBe(204);
     });

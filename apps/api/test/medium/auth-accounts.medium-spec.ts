@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../src/config/app-config';
 import { ExclusiveJobRunner } from '../../src/database/exclusive-job';
 import { AccountCleanupJob } from '../../src/modules/auth/account-cleanup.job';
-import { AccountRepository, CodeFor } from '../../src/modules/auth/account.repository';
+import { AccountRepository, CodeFor, FreshCode } from '../../src/modules/auth/account.repository';
 import { OtpRepository } from '../../src/modules/otp/otp.repository';
 import { OtpService } from '../../src/modules/otp/otp.service';
 import { AccessTokenService } from '../../src/modules/tokens/access-token.service';
@@ -34,6 +34,10 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   function issue(code: string): CodeFor {
     return (userId) => otp.record(userId, code);
   }
+  function fresh(code: string): FreshCode {
+    return (userId) => ({ stored: otp.record(userId, code), code });
+  }
+  const inCooldown = (last: Date | undefined) => otp.inCooldown(last);
 
   /** Registers `address` and answers the account (the code issue behind it is committed). */
   async function register(address: string, code: string, passwordHash = 'h') {
@@ -42,7 +46,7 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
   }
 
   async function codesOf(userId: string) {
-    return db.prisma.otpCode.findMany({ where: { userId } });
+    return db.prisma.otpCode.findMany({ where: { userId }, orderBy: [{ registeredAt: 'asc' }, { id: 'asc' }] });
   }
 
   describe('savePendingRegistration', () => {
@@ -140,10 +144,10 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
       const account = await register(address, '111111');
       const [firstCode] = await codesOf(account!.id);
       clock.advance(60);
-      const result = await accounts.reissueCode(address, (last) => otp.inCooldown(last), issue('222222'));
+      const result = await accounts.reissueCodes(address, clock.now(), inCooldown, fresh('222222'));
       if (result.outcome !== 'sent') throw new Error(`expected a new code, got ${result.outcome}`);
 
-      expect(await accounts.withdrawIssue(result.issued)).toBe(true);
+      expect(await accounts.withdrawIssue(result.issued[0])).toBe(true);
       expect(await codesOf(account!.id)).toEqual([firstCode]);
       expect(await db.prisma.user.count({ where: { id: account!.id } })).toBe(1);
     });
@@ -166,33 +170,61 @@ describe('AccountRepository and the cleanup job on PostgreSQL', () => {
     });
   });
 
-  describe('reissueCode', () => {
+  describe('reissueCodes', () => {
     it('replaces the code of a pending account once out of the cooldown, and only then', async () => {
       const address = email();
       const account = await register(address, '111111');
-      const inCooldown = (last: Date | undefined) => otp.inCooldown(last);
 
-      expect(await accounts.reissueCode(address, inCooldown, issue('222222'))).toEqual({ outcome: 'cooldown' });
+      expect(await accounts.reissueCodes(address, clock.now(), inCooldown, fresh('222222'))).toEqual({ outcome: 'cooldown' });
       clock.advance(60);
-      expect(await accounts.reissueCode(address, inCooldown, issue('333333'))).toMatchObject({ outcome: 'sent', issued: { userId: account!.id, email: address } });
+      expect(await accounts.reissueCodes(address, clock.now(), inCooldown, fresh('333333'))).toMatchObject({ outcome: 'sent', issued: [{ userId: account!.id, email: address, code: '333333' }] });
       const codes = await codesOf(account!.id);
       expect(codes.map((c) => [c.codeHash, c.passwordHash])).toEqual([[otp.record(account!.id, '333333').codeHash, 'h']]);
     });
 
-    it('issues one code when resends race', async () => {
+    it('gives every live attempt a new code with its own password, registration time and expiry; an expired attempt gets none', async () => {
+      const address = email();
+      const first = await register(address, '111111', 'hash-1');
+      const [expiring] = await codesOf(first!.id);
+      clock.advance(300);
+      await register(address, '222222', 'hash-2');
+      clock.advance(200);
+      await register(address, '333333', 'hash-3');
+      const before = await codesOf(first!.id);
+      clock.advance(101); // the first attempt's code has expired
+
+      const result = await accounts.reissueCodes(address, clock.now(), inCooldown, fresh('444444'));
+      if (result.outcome !== 'sent') throw new Error(`expected new codes, got ${result.outcome}`);
+      const after = await codesOf(first!.id);
+      const live = before.filter((c) => c.id !== expiring.id);
+      expect(result.issued.map((i) => [i.registeredAt, i.expiresAt, i.othersPending])).toEqual(live.map((c) => [c.registeredAt, c.expiresAt, true]));
+      expect(after.filter((c) => c.id !== expiring.id).map((c) => [c.passwordHash, c.registeredAt, c.expiresAt, c.createdAt])).toEqual(
+        live.map((c) => [c.passwordHash, c.registeredAt, c.expiresAt, clock.now()]),
+      );
+      expect(after.find((c) => c.id === expiring.id)).toEqual(expiring);
+    });
+
+    it('answers no-live-attempt when every code of the pending account has expired', async () => {
+      const address = email();
+      await register(address, '111111');
+      clock.advance(otp.lifetimeSeconds);
+      expect(await accounts.reissueCodes(address, clock.now(), inCooldown, fresh('222222'))).toEqual({ outcome: 'no-live-attempt' });
+    });
+
+    it('issues one round when resends race', async () => {
       const address = email();
       await register(address, '111111');
       clock.advance(60);
-      const codeFor = jest.fn(issue('222222'));
+      const codeFor = jest.fn(fresh('222222'));
 
-      const outcomes = await Promise.all(Array.from({ length: 4 }, () => accounts.reissueCode(address, (last) => otp.inCooldown(last), codeFor)));
+      const outcomes = await Promise.all(Array.from({ length: 4 }, () => accounts.reissueCodes(address, clock.now(), inCooldown, codeFor)));
 
       expect(outcomes.map((o) => o.outcome).sort()).toEqual(['cooldown', 'cooldown', 'cooldown', 'sent']);
       expect(codeFor).toHaveBeenCalledTimes(1);
     });
 
     it('answers no-pending-account for unknown and verified e-mails', async () => {
-      expect(await accounts.reissueCode('nobody@example.com', () => false, issue('1'))).toEqual({ outcome: 'no-pending-account' });
+      expect(await accounts.reissueCodes('nobody@example.com', clock.now(), () => false, fresh('1'))).toEqual({ outcome: 'no-pending-account' });
     });
   });
 

@@ -5,7 +5,7 @@ import { contextFor, type Runtime } from '../lib/runtime';
 
 export function authResendCommand(runtime: Runtime): Command {
   return new Command('resend')
-    .description('e-mail a fresh verification code (older codes stop working)')
+    .description('e-mail a fresh code for each pending registration whose code has not expired (older codes stop working)')
     .option('--email <address>', 'account e-mail (default: COFFER_EMAIL or a prompt)')
     .action(async (options: { email?: string }, command: Command) => {
       const ctx = contextFor(runtime, command);

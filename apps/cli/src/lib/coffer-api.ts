@@ -74,7 +74,7 @@ export class CofferApi {
       onError: {
         INVALID_CODE: () =>
           new CliError('verification failed: wrong code, or no account waiting for verification with this e-mail', 'Check the code in the e-mail, or get a new one with `coffer auth resend`.'),
-        CODE_EXPIRED: () => new CliError('verification failed: the code has expired', 'Get a new one with `coffer auth resend`.'),
+        CODE_EXPIRED: () => new CliError('verification failed: the code has expired', 'Register again with `coffer auth register` for a new code (a resend only re-mails codes that have not expired).'),
         TOO_MANY_ATTEMPTS: () => new CliError('verification failed: too many wrong codes; this code is void', 'Get a new one with `coffer auth resend`.'),
       },
     });

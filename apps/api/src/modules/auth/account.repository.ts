@@ -32,7 +32,10 @@ export interface IssuedCode {
   codeId: string;
   /** Resends only: the code this one replaced (the same registration attempt's previous code). */
   replacedCode?: StoredOtpCode;
-  /** Another registration attempt for the address was live (unexpired) when this one was made. */
+  /** When the code's registration attempt was made, and when the code expires (both for its mail). */
+  registeredAt: Date;
+  expiresAt: Date;
+  /** Another registration attempt for the address was live (unexpired) when this code was issued. */
   othersPending: boolean;
   /**
    * Registrations only: the pending registration this attempt replaced, or 'none' when it
@@ -41,7 +44,10 @@ export interface IssuedCode {
   previousRegistration?: { passwordHash: string; createdAt: Date; updatedAt: Date } | 'none';
 }
 
-export type ReissueOutcome = { outcome: 'sent'; issued: IssuedCode } | { outcome: 'no-pending-account' | 'cooldown' };
+/** A fresh code for a registration attempt: what is stored, and the digits to mail (never stored). */
+export type FreshCode = (userId: string) => { stored: NewOtpCode; code: string };
+
+export type ReissueOutcome = { outcome: 'sent'; issued: (IssuedCode & { code: string })[] } | { outcome: 'no-pending-account' | 'cooldown' | 'no-live-attempt' };
 
 /** Users as accounts: registration, verification, lookup by e-mail, stale sign-ups. */
 @Injectable()
@@ -90,14 +96,17 @@ export class AccountRepository {
         RETURNING id, email, created_at, updated_at`;
       if (!account) return undefined;
       const earlierCodes = previous ? await this.codes.allOf(account.id, tx) : [];
-      const codeId = await this.codes.add({ ...codeFor(account.id), passwordHash }, tx);
+      const code = codeFor(account.id);
+      const codeId = await this.codes.add({ ...code, passwordHash }, tx);
       return {
         account: { id: account.id, email: account.email, createdAt: account.created_at, updatedAt: account.updated_at },
         issued: {
           userId: account.id,
           email: account.email,
           codeId,
-          othersPending: earlierCodes.some((code) => code.expiresAt > now),
+          registeredAt: code.registeredAt,
+          expiresAt: code.expiresAt,
+          othersPending: earlierCodes.some((earlier) => earlier.expiresAt > now),
           previousRegistration: previous ? { passwordHash: previous.password_hash, createdAt: previous.created_at, updatedAt: previous.updated_at } : 'none',
         },
       };
@@ -105,27 +114,30 @@ export class AccountRepository {
   }
 
   /**
-   * Gives the latest registration attempt of the pending account for `email` a fresh code (same
-   * password), unless its code is still in its resend cooldown (checked under a lock on the
-   * account row, so two concurrent resends issue one code). Other attempts keep their codes.
-   * Nothing is sent when no attempt is left (the expired ones were cleaned up): registering again
-   * makes a new one.
+   * Gives every live registration attempt of the pending account for `email` (code not expired at
+   * `now`) a fresh code with the same password, registration time and expiry as the code it
+   * replaces, so a resend extends nothing; unless the account's last code is still in its resend
+   * cooldown (checked under a lock on the account row, so two concurrent resends issue one round).
+   * Expired attempts get nothing: registering again makes a new one.
    */
-  async reissueCode(email: string, inCooldown: (lastIssuedAt: Date | undefined) => boolean, codeFor: CodeFor): Promise<ReissueOutcome> {
+  async reissueCodes(email: string, now: Date, inCooldown: (lastIssuedAt: Date | undefined) => boolean, freshCode: FreshCode): Promise<ReissueOutcome> {
     return this.prisma.$transaction(async (tx): Promise<ReissueOutcome> => {
       await lockCodeIssuance(tx, email);
       const [account] = await tx.$queryRaw<{ id: string; email: string }[]>`
         SELECT id, email FROM users WHERE email = ${email} AND verified_at IS NULL FOR UPDATE`;
       if (!account) return { outcome: 'no-pending-account' };
       if (inCooldown(await this.codes.lastIssuedAt(account.id, tx))) return { outcome: 'cooldown' };
-      const previousCodes = await this.codes.allOf(account.id, tx);
-      const latest = previousCodes.at(-1);
-      if (!latest) return { outcome: 'no-pending-account' };
-      await this.codes.consume(account.id, latest.id, tx);
-      const fresh = codeFor(account.id);
-      const codeId = await this.codes.add({ ...fresh, passwordHash: latest.passwordHash }, tx);
-      const othersPending = previousCodes.some((code) => code.id !== latest.id && code.expiresAt > fresh.createdAt);
-      return { outcome: 'sent', issued: { userId: account.id, email: account.email, codeId, replacedCode: latest, othersPending } };
+      const live = (await this.codes.allOf(account.id, tx)).filter((attempt) => attempt.expiresAt > now);
+      if (live.length === 0) return { outcome: 'no-live-attempt' };
+      const issued: (IssuedCode & { code: string })[] = [];
+      for (const attempt of live) {
+        await this.codes.consume(account.id, attempt.id, tx);
+        const { stored, code } = freshCode(account.id);
+        const { registeredAt, expiresAt, passwordHash } = attempt;
+        const codeId = await this.codes.add({ ...stored, passwordHash, registeredAt, expiresAt }, tx);
+        issued.push({ userId: account.id, email: account.email, codeId, code, replacedCode: attempt, registeredAt, expiresAt, othersPending: live.length > 1 });
+      }
+      return { outcome: 'sent', issued };
     });
   }
 

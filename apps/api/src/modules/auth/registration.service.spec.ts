@@ -2,7 +2,7 @@ import { DomainError } from '../../common/domain-error';
 import { Mailer, MailMessage } from '../mail/mailer';
 import type { NewOtpCode } from '../otp/otp.repository';
 import { OtpService } from '../otp/otp.service';
-import { AccountRepository, CodeFor, IssuedCode, PendingAccount } from './account.repository';
+import { AccountRepository, CodeFor, FreshCode, IssuedCode, PendingAccount, ReissueOutcome } from './account.repository';
 import { PasswordHasher } from './password-hasher';
 import { RegistrationService } from './registration.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
@@ -11,9 +11,10 @@ import { domainError } from '../../../../../test/helpers/domain-error';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const ACCOUNT: PendingAccount = { id: 'user-1', email: 'alice@example.com', createdAt: NOW, updatedAt: NOW };
-const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) };
+const EXPIRES = new Date(NOW.getTime() + 600_000);
+const RECORD: NewOtpCode = { userId: 'user-1', codeHash: 'h'.repeat(64), registeredAt: NOW, createdAt: NOW, expiresAt: EXPIRES };
 
-const ISSUED: IssuedCode = { userId: ACCOUNT.id, email: ACCOUNT.email, codeId: 'code-2', othersPending: false, previousRegistration: 'none' };
+const ISSUED: IssuedCode = { userId: ACCOUNT.id, email: ACCOUNT.email, codeId: 'code-2', registeredAt: NOW, expiresAt: EXPIRES, othersPending: false, previousRegistration: 'none' };
 
 /** Plays the repository's transaction: makes the code for the account and commits (records 'commit'). */
 function commitsIssue(result: unknown, events: string[]) {
@@ -68,7 +69,8 @@ describe('RegistrationService', () => {
 
       expect(sent[0].text).not.toMatch(/another registration/i);
       expect(sent[1].text).toMatch(/Another registration for this address is pending/);
-      expect(sent[1].text).toMatch(/If you started only one registration,\s+use the code of the first mail/);
+      expect(sent[1].text).toMatch(/use only the code of the registration\s+made when you registered/);
+      expect(sent[1].text).toContain('This code is for the registration made on 2026-03-01 at 12:00:00 UTC. It works until 2026-03-01 at 12:10:00 UTC.');
       expect(sent[1].text.match(/\b\d{6}\b/g)).toEqual(['042817']);
     });
 
@@ -125,22 +127,52 @@ describe('RegistrationService', () => {
   });
 
   describe('resend', () => {
-    it('mails a new code for a pending account out of its cooldown, after answering and after the commit', async () => {
-      const reissueCode = commitsIssue({ outcome: 'sent', issued: { ...ISSUED, previousRegistration: undefined } }, events);
-      const service = serviceWith({ reissueCode });
+    const EARLIER = new Date(NOW.getTime() - 300_000);
+    /** Plays `reissueCodes`: one fresh code per given attempt, committed before any mail. */
+    function reissuesFor(attempts: Omit<IssuedCode, 'userId' | 'email' | 'codeId'>[]) {
+      return jest.fn(async (_email: string, _now: Date, _inCooldown: unknown, fresh: FreshCode): Promise<ReissueOutcome> => {
+        const issued = attempts.map((attempt, i) => ({ ...attempt, userId: ACCOUNT.id, email: ACCOUNT.email, codeId: `new-${i}`, code: fresh(ACCOUNT.id).code }));
+        events.push('commit');
+        return { outcome: 'sent', issued };
+      });
+    }
+    const ownAttempt = { registeredAt: NOW, expiresAt: EXPIRES, othersPending: false };
+
+    it('mails the new code of a pending account out of its cooldown, after answering and after the commit', async () => {
+      const reissueCodes = reissuesFor([ownAttempt]);
+      const service = serviceWith({ reissueCodes });
 
       expect(service.resend('alice@example.com')).toBeUndefined();
       await service.beforeApplicationShutdown();
 
-      expect(reissueCode).toHaveBeenCalledWith('alice@example.com', expect.any(Function), expect.anything());
+      expect(reissueCodes).toHaveBeenCalledWith('alice@example.com', NOW, expect.any(Function), expect.any(Function));
       expect(sent).toEqual([expect.objectContaining({ to: 'alice@example.com', text: expect.stringContaining('042817') })]);
       expect(events).toEqual(['commit', 'mail']);
     });
 
+    it('mails one fresh code per live attempt, each naming when its registration was made and its unchanged expiry', async () => {
+      otp.generate.mockReturnValueOnce('111111').mockReturnValueOnce('222222');
+      const attempts = [
+        { registeredAt: EARLIER, expiresAt: new Date(EARLIER.getTime() + 600_000), othersPending: true },
+        { registeredAt: NOW, expiresAt: EXPIRES, othersPending: true },
+      ];
+      const service = serviceWith({ reissueCodes: reissuesFor(attempts) });
+
+      service.resend('alice@example.com');
+      await service.beforeApplicationShutdown();
+
+      expect(otp.record).toHaveBeenNthCalledWith(1, 'user-1', '111111');
+      expect(otp.record).toHaveBeenNthCalledWith(2, 'user-1', '222222');
+      expect(sent.map((m) => m.text.match(/\b\d{6}\b/g))).toEqual([['111111'], ['222222']]);
+      expect(sent[0].text).toContain('registration made on 2026-03-01 at 11:55:00 UTC. It works until 2026-03-01 at 12:05:00 UTC.');
+      expect(sent[1].text).toContain('registration made on 2026-03-01 at 12:00:00 UTC. It works until 2026-03-01 at 12:10:00 UTC.');
+      for (const m of sent) expect(m.text).toMatch(/Another registration for this address is pending/);
+    });
+
     it('asks the code service whether the last code is still in its cooldown', async () => {
       otp.inCooldown.mockReturnValue(true);
-      const reissueCode = jest.fn(async (_email: string, inCooldown: (d: Date | undefined) => boolean) => ({ outcome: inCooldown(NOW) ? 'cooldown' : 'no-pending-account' }));
-      const service = serviceWith({ reissueCode });
+      const reissueCodes = jest.fn(async (_email: string, _now: Date, inCooldown: (d: Date | undefined) => boolean) => ({ outcome: inCooldown(NOW) ? 'cooldown' : 'no-pending-account' }));
+      const service = serviceWith({ reissueCodes });
 
       service.resend('alice@example.com');
       await service.beforeApplicationShutdown();
@@ -149,15 +181,20 @@ describe('RegistrationService', () => {
       expect(sent).toEqual([]);
     });
 
-    it('swallows a mail failure, withdrawing the new code: the answer was already given and must not depend on the account', async () => {
-      mailer = strictMock<Mailer>('mailer', { send: jest.fn().mockRejectedValue(new Error('SMTP down')) });
-      const issued = { ...ISSUED, previousRegistration: undefined };
+    it('swallows a mail failure, withdrawing only that new code; the other attempts still get theirs', async () => {
+      const send = jest.fn().mockRejectedValueOnce(new Error('SMTP down')).mockImplementation(async (m: MailMessage) => void sent.push(m));
+      mailer = strictMock<Mailer>('mailer', { send });
       const withdrawIssue = jest.fn().mockResolvedValue(true);
-      const service = serviceWith({ reissueCode: commitsIssue({ outcome: 'sent', issued }, events), withdrawIssue });
+      const attempts = [{ ...ownAttempt, registeredAt: EARLIER, othersPending: true }, { ...ownAttempt, othersPending: true }];
+      const service = serviceWith({ reissueCodes: reissuesFor(attempts), withdrawIssue });
 
       service.resend('alice@example.com');
       await expect(service.beforeApplicationShutdown()).resolves.toBeUndefined();
-      expect(withdrawIssue).toHaveBeenCalledWith(issued);
+      expect(withdrawIssue).toHaveBeenCalledTimes(1);
+      expect(withdrawIssue).toHaveBeenCalledWith(expect.objectContaining({ codeId: 'new-0', registeredAt: EARLIER }));
+      expect(withdrawIssue.mock.calls[0][0]).not.toHaveProperty('code');
+      expect(sent).toHaveLength(1);
+      expect(sent[0].text).toContain('registration made on 2026-03-01 at 12:00:00 UTC');
     });
   });
 });

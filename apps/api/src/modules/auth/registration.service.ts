@@ -44,8 +44,9 @@ export class RegistrationService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Mails a fresh code (voiding older ones) if an unverified account has this e-mail and its
-   * last code is out of the cooldown. Delivery happens after the caller has its answer, so
+   * Mails a fresh code for every live registration attempt of the unverified account with this
+   * e-mail (each mail names its registration's time; the old codes become void, the expiry stays),
+   * if its last code is out of the cooldown. Delivery happens after the caller has its answer, so
    * neither the answer nor its timing says whether the e-mail has an account.
    */
   resend(email: string): void {
@@ -60,19 +61,27 @@ export class RegistrationService implements BeforeApplicationShutdown {
 
   private async reissue(email: string): Promise<void> {
     try {
-      const code = this.otp.generate();
-      const result = await this.accounts.reissueCode(email, (lastIssuedAt) => this.otp.inCooldown(lastIssuedAt), (userId) => this.otp.record(userId, code));
-      if (result.outcome === 'sent') await this.deliver(result.issued, code);
+      const fresh = (userId: string) => {
+        const code = this.otp.generate();
+        return { stored: this.otp.record(userId, code), code };
+      };
+      const result = await this.accounts.reissueCodes(email, this.clock.now(), (lastIssuedAt) => this.otp.inCooldown(lastIssuedAt), fresh);
+      if (result.outcome !== 'sent') return;
+      for (const { code, ...issued } of result.issued) {
+        // A failed mail is logged and withdrawn by `deliver`; the other attempts still get theirs.
+        await this.deliver(issued, code).catch((err: unknown) => {
+          if (!(err instanceof DomainError)) throw err;
+        });
+      }
     } catch (err) {
-      // Already logged by `deliver` when it is the mail; anything else is unexpected.
-      if (!(err instanceof DomainError)) this.logger.error(`resend failed: ${(err as Error).message}`);
+      this.logger.error(`resend failed: ${(err as Error).message}`);
     }
   }
 
   /** Mails a committed code; if that fails, withdraws the code (and the attempt) before answering. */
   private async deliver(issued: IssuedCode, code: string): Promise<void> {
     try {
-      await this.mailer.send(verificationMail(issued.email, code, this.otp.lifetimeSeconds, issued.othersPending));
+      await this.mailer.send(verificationMail(issued.email, code, issued));
     } catch (err) {
       this.logger.warn(`cannot send the verification mail: ${(err as Error).message}`);
       await this.accounts.withdrawIssue(issued).catch((undo: Error) => {

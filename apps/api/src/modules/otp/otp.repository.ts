@@ -7,6 +7,8 @@ export interface StoredOtpCode {
   codeHash: string;
   /** The password of the registration attempt the code was mailed for (null: the account's). */
   passwordHash: string | null;
+  /** When the registration attempt was made (kept across resends; `createdAt` is this code's issue). */
+  registeredAt: Date;
   attempts: number;
   expiresAt: Date;
   createdAt: Date;
@@ -16,11 +18,12 @@ export interface NewOtpCode {
   userId: string;
   codeHash: string;
   passwordHash?: string | null;
+  registeredAt: Date;
   expiresAt: Date;
   createdAt: Date;
 }
 
-const STORED = { id: true, codeHash: true, passwordHash: true, attempts: true, expiresAt: true, createdAt: true } as const;
+const STORED = { id: true, codeHash: true, passwordHash: true, registeredAt: true, attempts: true, expiresAt: true, createdAt: true } as const;
 
 /** The client a statement runs on: the pool, or the transaction of a caller's repository. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -45,9 +48,9 @@ export class OtpRepository {
     return db.otpCode.findMany({ where: { userId }, orderBy: { createdAt: 'asc' }, select: STORED });
   }
 
-  /** The user's codes that have not expired, oldest first. */
+  /** The user's codes that have not expired, oldest registration attempt first. */
   async findLive(userId: string, now: Date): Promise<StoredOtpCode[]> {
-    return this.prisma.otpCode.findMany({ where: { userId, expiresAt: { gt: now } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: STORED });
+    return this.prisma.otpCode.findMany({ where: { userId, expiresAt: { gt: now } }, orderBy: [{ registeredAt: 'asc' }, { id: 'asc' }], select: STORED });
   }
 
   /** Puts back exactly `code` (same id, attempts and times) as one of the user's codes. */

@@ -22,7 +22,7 @@ describe('OtpService', () => {
 
   function stored(code: string, overrides: Partial<StoredOtpCode> = {}): StoredOtpCode {
     const record = serviceWith({}).record(USER, code);
-    return { id: 'code-1', codeHash: record.codeHash, passwordHash: null, attempts: 0, expiresAt: record.expiresAt, createdAt: record.createdAt, ...overrides };
+    return { id: 'code-1', codeHash: record.codeHash, passwordHash: null, registeredAt: record.registeredAt, attempts: 0, expiresAt: record.expiresAt, createdAt: record.createdAt, ...overrides };
   }
 
   describe('generate', () => {
@@ -39,7 +39,7 @@ describe('OtpService', () => {
       const service = serviceWith({});
       const record = service.record(USER, '123456');
 
-      expect(record).toEqual({ userId: USER, codeHash: expect.stringMatching(/^[0-9a-f]{64}$/), createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) });
+      expect(record).toEqual({ userId: USER, codeHash: expect.stringMatching(/^[0-9a-f]{64}$/), registeredAt: NOW, createdAt: NOW, expiresAt: new Date(NOW.getTime() + 600_000) });
       expect(record.codeHash).not.toContain('123456');
       expect(service.record('00000000-0000-4000-8000-000000000000', '123456').codeHash).not.toBe(record.codeHash);
     });

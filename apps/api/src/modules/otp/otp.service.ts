@@ -32,6 +32,7 @@ export class OtpService {
     return {
       userId,
       codeHash: this.hash(userId, code),
+      registeredAt: createdAt,
       createdAt,
       expiresAt: new Date(createdAt.getTime() + this.config.ttl.otpSeconds * 1000),
     };
