@@ -44,7 +44,7 @@ export class AuthController {
   @Post('verify/resend')
   @HttpCode(202)
   @RateLimit('resend')
-  @ApiOperation({ summary: '[ext] Mail a new code (older ones become void); the answer is the same for every e-mail' })
+  @ApiOperation({ summary: '[ext] Mail a new code for each live registration attempt (older ones become void, expiry unchanged); the answer is the same for every e-mail' })
   @ApiErrors('resend')
   @ApiAcceptedResponse({ description: 'Accepted' })
   resend(@Body() body: ResendRequest): void {
