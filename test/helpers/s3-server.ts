@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, S3ObjectStore, type StoreClock } from '@coffer/storage';
+import { installMultipartExtension, type KoaApp } from './s3rver-multipart';
 
 /** The part of @20minutes/s3rver (untyped JavaScript) this helper uses. */
-interface S3rverInstance {
+interface S3rverInstance extends KoaApp {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -54,6 +55,8 @@ export async function startS3Server(): Promise<S3TestServer> {
     directory,
     configureBuckets: [{ name: bucket }],
   });
+  // The fork lacks ListParts, AbortMultipartUpload and ListMultipartUploads (see the extension).
+  installMultipartExtension(server, directory);
   let address: AddressInfo;
   try {
     address = await server.run();

@@ -3,13 +3,19 @@ import { pipeline } from 'node:stream/promises';
 import { contentDisposition } from './content-disposition';
 import { FsStoreError, type FsObjectStore, type FsStoreErrorCode } from './fs-object-store';
 import type { FsUrlMethod } from './fs-url-signer';
+import { MAX_PART_BYTES } from './multipart';
 import { OBJECT_CONTENT_TYPE } from './object-store';
 
 export type FsBlobHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Undefined: the key takes no upload any more (its file was completed, deleted or failed, or never existed). */
 export type UploadPermission = { maxBytes: number } | undefined;
-export type UploadPermissionCheck = (key: string) => Promise<UploadPermission>;
+/** Which multipart upload and part a PUT stores into; absent for a PUT of the whole object. */
+export interface UploadPartTarget {
+  uploadId: string;
+  partNumber: number;
+}
+export type UploadPermissionCheck = (key: string, part?: UploadPartTarget) => Promise<UploadPermission>;
 
 export interface FsBlobHandlerOptions {
   /** Called with unexpected failures (answered 500); client mistakes are not reported. */
@@ -17,6 +23,7 @@ export interface FsBlobHandlerOptions {
   /**
    * Asked when a PUT arrives and again right before its body replaces the key: a signed URL
    * alone does not decide, the owner of the keys does. Without it every signed PUT is taken.
+   * Part PUTs ask it too, with the upload and part; `maxBytes` then bounds the part.
    */
   mayUpload?: UploadPermissionCheck;
 }
@@ -56,14 +63,15 @@ async function handle(store: FsObjectStore, req: BlobRequest, res: ServerRespons
     }
   }
   if (method === 'PUT') {
-    const { key, length, expires } = auth.claims;
-    return receive(store, req, res, { key, signedLength: length, deadline: new Date(expires * 1000), mayUpload: options.mayUpload });
+    const { key, length, expires, part } = auth.claims;
+    return receive(store, req, res, { key, part, signedLength: length, deadline: new Date(expires * 1000), mayUpload: options.mayUpload });
   }
   return serve(store, req, res, auth.claims.key, auth.claims.filename);
 }
 
 interface Upload {
   key: string;
+  part: UploadPartTarget | undefined;
   signedLength: number | undefined;
   deadline: Date;
   mayUpload: UploadPermissionCheck | undefined;
@@ -80,7 +88,7 @@ async function receive(
   store: FsObjectStore,
   req: IncomingMessage,
   res: ServerResponse,
-  { key, signedLength, deadline, mayUpload }: Upload,
+  { key, part, signedLength, deadline, mayUpload }: Upload,
 ): Promise<void> {
   const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (contentType !== OBJECT_CONTENT_TYPE) {
@@ -99,19 +107,25 @@ async function receive(
   if (signedLength !== undefined && length < signedLength) {
     return sendError(res, 400, 'LENGTH_MISMATCH', 'The body is shorter than this URL requires.');
   }
-  if (length > store.maxObjectBytes) {
+  const maxBytes = part === undefined ? store.maxObjectBytes : MAX_PART_BYTES;
+  if (length > maxBytes) {
     return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than this server accepts.');
   }
-  const permission = mayUpload === undefined ? { maxBytes: store.maxObjectBytes } : await mayUpload(key);
+  const permission = mayUpload === undefined ? { maxBytes } : await mayUpload(key, part);
   if (permission === undefined) {
     return sendError(res, 403, 'UPLOAD_CLOSED', 'This URL takes no upload any more: its file was completed, deleted or failed.');
   }
   if (length > permission.maxBytes) {
     return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The body is larger than this file may be.');
   }
-  const mayCommit = mayUpload === undefined ? undefined : async () => (await mayUpload(key)) !== undefined;
+  const mayCommit = mayUpload === undefined ? undefined : async () => (await mayUpload(key, part)) !== undefined;
+  let etag: string | undefined;
   try {
-    await store.receive(key, req, length, { deadline, mayCommit });
+    if (part === undefined) {
+      await store.receive(key, req, length, { deadline, mayCommit });
+    } else {
+      etag = await store.receivePart(key, part, req, length, { deadline, mayCommit });
+    }
   } catch (err) {
     if (err instanceof FsStoreError) {
       const [status, message] = RECEIVE_ERRORS[err.code];
@@ -119,7 +133,8 @@ async function receive(
     }
     throw err;
   }
-  res.writeHead(200, { 'Content-Length': '0' });
+  // A part's etag, as S3 answers an UploadPart.
+  res.writeHead(200, etag === undefined ? { 'Content-Length': '0' } : { 'Content-Length': '0', ETag: etag });
   res.end();
 }
 
@@ -129,6 +144,7 @@ const RECEIVE_ERRORS: Record<FsStoreErrorCode, [number, string]> = {
   STORAGE_FULL: [507, 'The storage is full.'],
   STORAGE_UNAVAILABLE: [503, 'The storage is unavailable.'],
   UPLOAD_EXPIRED: [403, 'This URL expired before the upload finished; nothing was stored.'],
+  NO_SUCH_UPLOAD: [404, 'The multipart upload does not exist: it was completed or aborted.'],
   UPLOAD_CLOSED: [403, 'This URL takes no upload any more: its file was completed, deleted or failed.'],
 };
 

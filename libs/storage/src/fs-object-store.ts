@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { assertValidKey, assertValidPrefix, isValidKeySegment } from './object-key';
 import {
@@ -17,7 +16,30 @@ import {
   type StoreClock,
   type StoredObject,
 } from './object-store';
-import { buildFsUrl, parseFsUrl, verifyFsSignature, type FsUrlClaims, type FsUrlMethod } from './fs-url-signer';
+import {
+  entriesOf,
+  errorCode,
+  FsStoreError,
+  hasCode,
+  removeIfEmpty,
+  syncDirectory,
+  toFsStoreError,
+  unlinkCounted,
+  writeExactly,
+  type ReceiveOptions,
+} from './fs-io';
+import { FsMultipartUploads } from './fs-multipart';
+import { buildFsUrl, FS_UPLOAD_ID, parseFsUrl, verifyFsSignature, type FsUrlClaims, type FsUrlMethod } from './fs-url-signer';
+import {
+  assertPartLength,
+  assertPartNumber,
+  assertUploadId,
+  MultipartUploadError,
+  type CompletedPart,
+  type MultipartUploadInfo,
+  type PresignUploadPartOptions,
+  type UploadedPart,
+} from './multipart';
 
 export interface FsObjectStoreOptions {
   /** Directory holding the objects (the server uses `DATA_DIR/blobs`); it must already exist. */
@@ -31,32 +53,8 @@ export interface FsObjectStoreOptions {
   maxObjectBytes?: number;
 }
 
-export type FsStoreErrorCode =
-  | 'BODY_LENGTH_MISMATCH'
-  | 'KEY_CONFLICT'
-  | 'STORAGE_FULL'
-  | 'STORAGE_UNAVAILABLE'
-  | 'UPLOAD_EXPIRED'
-  | 'UPLOAD_CLOSED';
 
-export interface ReceiveOptions {
-  /** The upload's URL expiry: a body still arriving then is cut off, and nothing is stored after it. */
-  deadline?: Date;
-  /** Asked once the body is on disk, right before it replaces the key: false stores nothing. */
-  mayCommit?: () => Promise<boolean>;
-}
-
-/** A failure of `receive` that the blob handler turns into a specific HTTP answer. */
-export class FsStoreError extends Error {
-  override readonly name = 'FsStoreError';
-  constructor(
-    readonly code: FsStoreErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+export { FsStoreError, type FsStoreErrorCode, type ReceiveOptions } from './fs-io';
 
 export type FsAuthorization =
   | { ok: true; claims: FsUrlClaims }
@@ -77,6 +75,7 @@ export class FsObjectStore implements ObjectStore {
   private readonly publicBaseUrl: string;
   private readonly secret: Uint8Array;
   private readonly clock: StoreClock;
+  private readonly multipart: FsMultipartUploads;
 
   constructor(options: FsObjectStoreOptions) {
     this.root = resolve(options.root);
@@ -88,6 +87,78 @@ export class FsObjectStore implements ObjectStore {
     this.clock = options.clock ?? systemClock;
     this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     assertContentLength(this.maxObjectBytes);
+    this.multipart = new FsMultipartUploads(
+      this.root,
+      this.clock,
+      (key, temp) => this.createTempFile(key, temp),
+      (key) => this.pathOf(key),
+    );
+  }
+
+  async createMultipartUpload(key: string): Promise<string> {
+    assertValidKey(key);
+    return this.multipart.create(key);
+  }
+
+  async presignUploadPart(key: string, uploadId: string, options: PresignUploadPartOptions): Promise<PresignedRequest> {
+    assertValidKey(key);
+    assertFsUploadId(uploadId);
+    assertPartNumber(options.partNumber);
+    assertPartLength(options.contentLength);
+    assertExpiresInSec(options.expiresInSec);
+    const expires = this.expiresFromNow(options.expiresInSec);
+    const claims: FsUrlClaims = {
+      method: 'PUT',
+      key,
+      expires,
+      length: options.contentLength,
+      part: { uploadId, partNumber: options.partNumber },
+    };
+    return {
+      url: buildFsUrl(this.publicBaseUrl, this.secret, claims),
+      method: 'PUT',
+      headers: { 'Content-Type': OBJECT_CONTENT_TYPE },
+      expiresAt: new Date(expires * 1000),
+    };
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    assertValidKey(key);
+    assertFsUploadId(uploadId);
+    return this.multipart.listParts(key, uploadId);
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void> {
+    assertValidKey(key);
+    assertFsUploadId(uploadId);
+    return this.multipart.complete(key, uploadId, parts);
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    assertValidKey(key);
+    assertFsUploadId(uploadId);
+    return this.multipart.abort(key, uploadId);
+  }
+
+  async *listMultipartUploads(prefix: string): AsyncIterable<MultipartUploadInfo> {
+    if (prefix !== '') assertValidPrefix(prefix);
+    yield* this.multipart.list(prefix);
+  }
+
+  /** Stores one part of a multipart upload, as `receive` stores an object; returns its etag. */
+  async receivePart(
+    key: string,
+    part: { uploadId: string; partNumber: number },
+    body: AsyncIterable<Uint8Array>,
+    length: number,
+    options: ReceiveOptions = {},
+  ): Promise<string> {
+    assertValidKey(key);
+    assertPartNumber(part.partNumber);
+    if (!FS_UPLOAD_ID.test(part.uploadId)) {
+      throw new FsStoreError('NO_SUCH_UPLOAD', 'no such multipart upload');
+    }
+    return this.multipart.receivePart(key, part.uploadId, part.partNumber, body, length, options);
   }
 
   async presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest> {
@@ -267,7 +338,8 @@ export class FsObjectStore implements ObjectStore {
    * and a live upload keeps writing). Returns how many were deleted.
    */
   async sweepStaleTempFiles(idleMs: number): Promise<number> {
-    return this.sweepTempFilesUnder(this.root, this.clock.now().getTime() - idleMs);
+    const cutoffMs = this.clock.now().getTime() - idleMs;
+    return (await this.sweepTempFilesUnder(this.root, cutoffMs)) + (await this.multipart.sweepStale(cutoffMs));
   }
 
   private async sweepTempFilesUnder(directory: string, cutoffMs: number): Promise<number> {
@@ -365,6 +437,14 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
+/** The fs driver makes 32 hex digits; any other id names no upload it has. */
+function assertFsUploadId(uploadId: string): void {
+  assertUploadId(uploadId);
+  if (!FS_UPLOAD_ID.test(uploadId)) {
+    throw new MultipartUploadError('NO_SUCH_UPLOAD', 'no such multipart upload');
+  }
+}
+
 function parsePublicBaseUrl(value: string): string {
   const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -373,122 +453,3 @@ function parsePublicBaseUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-async function writeExactly(handle: FileHandle, body: AsyncIterable<Uint8Array>, length: number, timeLeftMs: number): Promise<void> {
-  const chunks = body[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    if (Number.isFinite(timeLeftMs)) {
-      const expire = () => reject(new FsStoreError('UPLOAD_EXPIRED', 'the upload URL expired before the body arrived'));
-      timer = setTimeout(expire, Math.min(Math.max(0, timeLeftMs), MAX_TIMER_MS));
-    }
-  });
-  expired.catch(() => undefined);
-  let received = 0;
-  try {
-    for (;;) {
-      const next = await nextChunk(chunks, expired);
-      if (next.done) {
-        break;
-      }
-      received += next.value.length;
-      if (received > length) {
-        throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is longer than its declared length');
-      }
-      for (let offset = 0; offset < next.value.length; ) {
-        const { bytesWritten } = await handle.write(next.value, offset, next.value.length - offset);
-        offset += bytesWritten;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  if (received !== length) {
-    throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the body is shorter than its declared length');
-  }
-}
-
-/** setTimeout fires at once for longer delays; URLs live at most a week, well below this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-async function nextChunk(chunks: AsyncIterator<Uint8Array>, expired: Promise<never>): Promise<IteratorResult<Uint8Array>> {
-  try {
-    return await Promise.race([chunks.next(), expired]);
-  } catch (err) {
-    if (err instanceof FsStoreError) {
-      // Stops reading (a request body is destroyed); the caller removes the temporary file.
-      chunks.return?.().catch(() => undefined);
-      throw err;
-    }
-    throw new FsStoreError('BODY_LENGTH_MISMATCH', 'the upload was interrupted', { cause: err });
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Makes the rename itself durable; a crash right after answering 200 must not lose the object.
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The entries of a directory; none when it does not exist (any more). */
-async function entriesOf(directory: string): Promise<Dirent[]> {
-  try {
-    return await readdir(directory, { withFileTypes: true });
-  } catch (err) {
-    if (hasCode(err, 'ENOENT', 'ENOTDIR')) {
-      return [];
-    }
-    throw err;
-  }
-}
-
-async function unlinkCounted(path: string): Promise<number> {
-  try {
-    await unlink(path);
-    return 1;
-  } catch (err) {
-    if (hasCode(err, 'ENOENT')) {
-      return 0;
-    }
-    throw err;
-  }
-}
-
-async function removeIfEmpty(directory: string): Promise<void> {
-  try {
-    await rmdir(directory);
-  } catch (err) {
-    if (!hasCode(err, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) {
-      throw err;
-    }
-  }
-}
-
-function toFsStoreError(err: unknown): unknown {
-  if (err instanceof FsStoreError) {
-    return err;
-  }
-  if (hasCode(err, 'ENOSPC', 'EDQUOT')) {
-    return new FsStoreError('STORAGE_FULL', 'the storage volume is full', { cause: err });
-  }
-  if (hasCode(err, 'EISDIR', 'ENOTDIR', 'ENOTEMPTY')) {
-    return new FsStoreError('KEY_CONFLICT', 'the key collides with a key prefix', { cause: err });
-  }
-  if (hasCode(err, 'ENOENT')) {
-    return new FsStoreError('STORAGE_UNAVAILABLE', 'the storage directory is missing', { cause: err });
-  }
-  return err;
-}
-
-// Duck-typed: errors from Node's fs are not `instanceof Error` inside a jest sandbox.
-function errorCode(err: unknown): string | undefined {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function hasCode(err: unknown, ...codes: string[]): boolean {
-  return codes.includes(errorCode(err) ?? '');
-}

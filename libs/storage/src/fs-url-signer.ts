@@ -16,6 +16,13 @@ export interface FsUrlClaims {
   length?: number;
   /** Download file name for GET URLs. */
   filename?: string;
+  /** Set on a PUT that stores one part of a multipart upload instead of the object itself. */
+  part?: FsPartClaim;
+}
+
+export interface FsPartClaim {
+  uploadId: string;
+  partNumber: number;
 }
 
 export const FS_QUERY = {
@@ -23,6 +30,8 @@ export const FS_QUERY = {
   expires: 'X-Coffer-Expires',
   length: 'X-Coffer-Length',
   filename: 'X-Coffer-Filename',
+  uploadId: 'X-Coffer-Upload-Id',
+  partNumber: 'X-Coffer-Part-Number',
   signature: 'X-Coffer-Signature',
 } as const;
 
@@ -31,6 +40,11 @@ export const FS_QUERY = {
  * and the file name, the only free-form field, comes last, so two claims never share a string.
  */
 export function fsStringToSign(claims: FsUrlClaims): string {
+  if (claims.part !== undefined) {
+    // Its own first line: a part URL's string never equals a PUT's or a GET's.
+    const { uploadId, partNumber } = claims.part;
+    return ['UPLOAD_PART', claims.key, String(claims.expires), claims.length?.toString() ?? '', uploadId, String(partNumber)].join('\n');
+  }
   return [claims.method, claims.key, String(claims.expires), claims.length?.toString() ?? '', claims.filename ?? ''].join(
     '\n',
   );
@@ -54,6 +68,10 @@ export function buildFsUrl(publicBaseUrl: string, secret: Uint8Array, claims: Fs
   if (claims.filename !== undefined) {
     query.set(FS_QUERY.filename, claims.filename);
   }
+  if (claims.part !== undefined) {
+    query.set(FS_QUERY.uploadId, claims.part.uploadId);
+    query.set(FS_QUERY.partNumber, String(claims.part.partNumber));
+  }
   query.set(FS_QUERY.signature, signFsClaims(secret, claims));
   return `${publicBaseUrl}${FS_STORAGE_PATH}${claims.key}?${query.toString()}`;
 }
@@ -61,6 +79,9 @@ export function buildFsUrl(publicBaseUrl: string, secret: Uint8Array, claims: Fs
 // Only canonical decimals are accepted, so one grant has exactly one URL.
 const CANONICAL_EXPIRES = /^[1-9]\d{0,11}$/;
 const CANONICAL_LENGTH = /^(0|[1-9]\d{0,15})$/;
+const CANONICAL_PART_NUMBER = /^[1-9]\d{0,4}$/;
+/** The fs driver's upload ids. */
+export const FS_UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 export type ParsedFsUrl =
   | { ok: true; claims: FsUrlClaims; signature: string }
@@ -97,7 +118,20 @@ export function parseFsUrl(requestTarget: string): ParsedFsUrl {
   const length = single(FS_QUERY.length);
   const signature = single(FS_QUERY.signature);
   const filenames = query.getAll(FS_QUERY.filename);
+  const uploadIds = query.getAll(FS_QUERY.uploadId);
+  const partNumbers = query.getAll(FS_QUERY.partNumber);
+  const isPart = uploadIds.length > 0 || partNumbers.length > 0;
+  const partWellFormed =
+    !isPart ||
+    (method === 'PUT' &&
+      uploadIds.length === 1 &&
+      FS_UPLOAD_ID.test(uploadIds[0] ?? '') &&
+      partNumbers.length === 1 &&
+      CANONICAL_PART_NUMBER.test(partNumbers[0] ?? '') &&
+      length !== '' &&
+      filenames.length === 0);
   const wellFormed =
+    partWellFormed &&
     (method === 'PUT' || method === 'GET') &&
     expires !== undefined &&
     CANONICAL_EXPIRES.test(expires) &&
@@ -115,6 +149,9 @@ export function parseFsUrl(requestTarget: string): ParsedFsUrl {
   }
   if (filenames.length === 1) {
     claims.filename = filenames[0];
+  }
+  if (isPart) {
+    claims.part = { uploadId: uploadIds[0] ?? '', partNumber: Number(partNumbers[0]) };
   }
   return { ok: true, claims, signature };
 }

@@ -13,6 +13,25 @@ export {
   type StoredObject,
 } from './object-store';
 export {
+  assertCompletedParts,
+  assertPartLength,
+  assertPartNumber,
+  assertPartSizes,
+  assertUploadId,
+  MAX_MULTIPART_OBJECT_BYTES,
+  MAX_PART_BYTES,
+  MAX_PART_NUMBER,
+  MIN_PART_BYTES,
+  MIN_PART_NUMBER,
+  MultipartUploadError,
+  partCountFor,
+  type CompletedPart,
+  type MultipartErrorCode,
+  type MultipartUploadInfo,
+  type PresignUploadPartOptions,
+  type UploadedPart,
+} from './multipart';
+export {
   assertValidKey,
   assertValidPrefix,
   fileObjectKey,
@@ -37,6 +56,7 @@ export {
   createFsBlobHandler,
   type FsBlobHandler,
   type FsBlobHandlerOptions,
+  type UploadPartTarget,
   type UploadPermission,
   type UploadPermissionCheck,
 } from './fs-blob-handler';

@@ -26,6 +26,8 @@ export interface StoreClock {
 
 export const systemClock: StoreClock = { now: () => new Date() };
 
+import type { CompletedPart, MultipartUploadInfo, PresignUploadPartOptions, UploadedPart } from './multipart';
+
 /** One stored object as a listing reports it. */
 export interface StoredObject {
   key: string;
@@ -52,6 +54,29 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<StoredObject>;
   /** Readiness probe: throws when the store is unusable (bucket missing, directory unwritable). */
   ping(): Promise<void>;
+
+  // ---- Multipart uploads (S3 semantics; refusals are MultipartUploadError, see multipart.ts) ----
+
+  /** Starts an upload of `key` and returns its id. Nothing appears under `key` until completion. */
+  createMultipartUpload(key: string): Promise<string>;
+  /**
+   * A URL that stores one part (a PUT of exactly `contentLength` bytes). Uploading the same part
+   * number again replaces the part (last write wins) and changes its etag.
+   */
+  presignUploadPart(key: string, uploadId: string, options: PresignUploadPartOptions): Promise<PresignedRequest>;
+  /** The parts storage holds for the upload, by ascending part number. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /**
+   * Joins the named parts, in order, into the object `key` (replacing any object there) and ends
+   * the upload; parts not named are discarded. Refused (the upload stays as it was) when a part is
+   * missing or not in the named version, the list is out of order, or a part but the last is
+   * shorter than 5 MiB.
+   */
+  completeMultipartUpload(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void>;
+  /** Ends the upload and deletes its parts. Refused with NO_SUCH_UPLOAD when it does not exist. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** Uploads neither completed nor aborted whose key starts with `prefix` ('' = every upload). */
+  listMultipartUploads(prefix: string): AsyncIterable<MultipartUploadInfo>;
 }
 
 /** The upload body's media type; both drivers refuse a PUT that declares another one. */
@@ -61,8 +86,8 @@ export const OBJECT_CONTENT_TYPE = 'application/octet-stream';
 export const MAX_PRESIGN_EXPIRY_SEC = 604_800;
 
 /**
- * What one S3 PUT can carry (5 GB); larger files would need multipart uploads, which do not exist
- * yet. The fs driver refuses larger bodies too, and the server's per-file limit is capped by it.
+ * What one S3 PUT can carry (5 GB); larger objects take a multipart upload. The fs driver refuses
+ * larger single PUTs too.
  */
 export const MAX_SINGLE_PUT_BYTES = 5_000_000_000;
 

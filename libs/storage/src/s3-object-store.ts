@@ -1,15 +1,33 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition } from './content-disposition';
+import {
+  assertCompletedParts,
+  assertPartLength,
+  assertPartNumber,
+  assertUploadId,
+  MultipartUploadError,
+  type CompletedPart,
+  type MultipartErrorCode,
+  type MultipartUploadInfo,
+  type PresignUploadPartOptions,
+  type UploadedPart,
+} from './multipart';
 import { assertValidKey, assertValidPrefix } from './object-key';
 import {
   assertContentLength,
@@ -191,19 +209,134 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async createMultipartUpload(key: string): Promise<string> {
+    assertValidKey(key);
+    const result = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: OBJECT_CONTENT_TYPE }),
+    );
+    if (result.UploadId === undefined) {
+      throw new Error(`CreateMultipartUpload returned no upload id for ${key}`);
+    }
+    return result.UploadId;
+  }
+
+  async presignUploadPart(key: string, uploadId: string, options: PresignUploadPartOptions): Promise<PresignedRequest> {
+    assertValidKey(key);
+    assertUploadId(uploadId);
+    assertPartNumber(options.partNumber);
+    assertPartLength(options.contentLength);
+    assertExpiresInSec(options.expiresInSec);
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: options.partNumber,
+      // Signed into X-Amz-SignedHeaders, so storage refuses a part of any other length.
+      ContentLength: options.contentLength,
+    });
+    // A part takes its media type from the upload; the header is the same as for a single PUT.
+    return this.presign(command, 'PUT', options.expiresInSec, { 'Content-Type': OBJECT_CONTENT_TYPE }, []);
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    assertValidKey(key);
+    assertUploadId(uploadId);
+    const parts: UploadedPart[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.multipartCall(() =>
+        this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+      );
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber === undefined || part.Size === undefined || part.ETag === undefined) {
+          throw new Error(`ListParts returned an incomplete part for ${key}`);
+        }
+        parts.push({ partNumber: part.PartNumber, size: part.Size, etag: part.ETag });
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      if (page.IsTruncated && marker === undefined) {
+        throw new Error('ListParts returned a truncated page without a next marker');
+      }
+    } while (marker !== undefined);
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void> {
+    assertValidKey(key);
+    assertUploadId(uploadId);
+    assertCompletedParts(parts);
+    await this.multipartCall(() =>
+      this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+        }),
+      ),
+    );
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    assertValidKey(key);
+    assertUploadId(uploadId);
+    await this.multipartCall(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+  }
+
+  async *listMultipartUploads(prefix: string): AsyncIterable<MultipartUploadInfo> {
+    if (prefix !== '') assertValidPrefix(prefix);
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix === '' ? undefined : prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key === undefined || upload.UploadId === undefined) continue;
+        yield { key: upload.Key, uploadId: upload.UploadId, initiatedAt: upload.Initiated ?? new Date(0) };
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      if (page.IsTruncated && keyMarker === undefined) {
+        throw new Error('ListMultipartUploads returned a truncated page without a next marker');
+      }
+    } while (keyMarker !== undefined);
+  }
+
+  /** Runs one call on an existing upload, turning S3's refusals into MultipartUploadError. */
+  private async multipartCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const code = MULTIPART_ERRORS[errorName(err)];
+      if (code !== undefined) {
+        throw new MultipartUploadError(code, `storage refused the multipart call: ${errorName(err)}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
   private async presign(
-    command: PutObjectCommand | GetObjectCommand,
+    command: PutObjectCommand | GetObjectCommand | UploadPartCommand,
     method: 'PUT' | 'GET',
     expiresInSec: number,
     headers: Record<string, string>,
     extraSignedHeaders: string[],
   ): Promise<PresignedRequest> {
     const signingDate = this.clock.now();
-    const url = await getSignedUrl(this.presignClient, command, {
-      expiresIn: expiresInSec,
-      signingDate,
-      signableHeaders: new Set(extraSignedHeaders),
-    });
+    const options = { expiresIn: expiresInSec, signingDate, signableHeaders: new Set(extraSignedHeaders) };
+    // One call per command type: getSignedUrl's generics do not accept a union of commands.
+    const url =
+      command instanceof UploadPartCommand
+        ? await getSignedUrl(this.presignClient, command, options)
+        : command instanceof PutObjectCommand
+          ? await getSignedUrl(this.presignClient, command, options)
+          : await getSignedUrl(this.presignClient, command, options);
     return { url, method, headers, expiresAt: new Date(signingDate.getTime() + expiresInSec * 1000) };
   }
 
@@ -226,6 +359,15 @@ export class S3ObjectStore implements ObjectStore {
     return keys.length;
   }
 }
+
+/** S3's error codes for a multipart call's refusals (MinIO and R2 use the same names). */
+const MULTIPART_ERRORS: Partial<Record<string, MultipartErrorCode>> = {
+  NoSuchUpload: 'NO_SUCH_UPLOAD',
+  InvalidPart: 'INVALID_PART',
+  InvalidPartOrder: 'INVALID_PART_LIST',
+  EntityTooSmall: 'PART_TOO_SMALL',
+  EntityTooLarge: 'OBJECT_TOO_LARGE',
+};
 
 function isNotFound(err: unknown): boolean {
   const name = errorName(err);
