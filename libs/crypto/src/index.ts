@@ -1,7 +1,7 @@
 // The public surface of @coffer/crypto, listed in libs/crypto/README.md.
 export { blobSize } from './format/blob';
 export { aesGcmImplementation } from './format/native-gcm';
-export { keyCommitment } from './format/commitment';
+export { keyCommitment, verifyKeyCommitment } from './format/commitment';
 export { DecryptionError } from './format/decryption-error';
 export { randomDek } from './format/keys';
 export {

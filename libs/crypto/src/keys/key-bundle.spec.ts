@@ -67,7 +67,7 @@ describe('key bundle', () => {
     expect(bundle.password.kdf).toEqual(DEFAULT_KDF_PARAMS);
     expect(Buffer.byteLength(serializeKeyBundle(bundle))).toBeLessThan(MAX_BUNDLE_BYTES / 8);
     expect((await unwrapWithPassword(bundle, userId, 'a vault password')).privateKey.equals(pair.privateKey)).toBe(true);
-  });
+  }, 30_000); // two Argon2id at 64 MiB, on a machine shared with other suites
 
   it('refuses ids that are not lowercase UUIDs and empty passwords as caller errors', async () => {
     await expect(wrapWithPassword(pair, userId.toUpperCase(), 'password', { kdf, bounds })).rejects.toThrow(RangeError);
