@@ -20,6 +20,8 @@ export async function startServer(): Promise<NestExpressApplication> {
     await app.listen(config.port, config.host);
   } catch (err) {
     await app.close().catch(() => undefined);
+    // A dependency connected while the modules initialize (Redis) has said what failed already.
+    if (err instanceof StartupError) throw err;
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
   app.get(Logger).log({

@@ -41,6 +41,7 @@ describe('starting the server', () => {
     [{ PORT: 'abc' }, 'coffer: PORT must be a whole number (got "abc")'],
     [{ APP_ENV: 'production' }, 'coffer: JWT_SECRET, USER_ID_HASH_SECRET, OTP_SECRET, REFRESH_TOKEN_SECRET must be set in production'],
     [{ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/coffer' }, 'coffer: cannot connect to the database at postgresql://postgres@127.0.0.1:1/coffer: connect ECONNREFUSED'],
+    [{ PORT: '0', REDIS_URL: 'redis://:not-logged@127.0.0.1:1' }, 'coffer: cannot connect to Redis at redis://:***@127.0.0.1:1: connect ECONNREFUSED'],
   ])('refuses %j with one readable line and a non-zero exit', async (env, message) => {
     const { code, stderr } = await startServer(env).exited;
     expect(code).toBe(1);

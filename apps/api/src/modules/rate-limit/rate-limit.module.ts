@@ -18,12 +18,8 @@ import { RedisRateLimitStore } from './redis-rate-limit.store';
     {
       provide: getStorageToken(),
       inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig): Promise<ThrottlerStorage> => {
-        if (!config.redis || !config.rateLimitEnabled) return new ThrottlerStorageService();
-        const store = new RedisRateLimitStore(config.redis);
-        await store.connect();
-        return store;
-      },
+      useFactory: (config: AppConfig): ThrottlerStorage =>
+        config.redis && config.rateLimitEnabled ? new RedisRateLimitStore(config.redis) : new ThrottlerStorageService(),
     },
     RateLimitGuard,
     PasswordGuessBudget,

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { DomainError } from '../../common/domain-error';
@@ -74,10 +74,12 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
  * answer, a limited request is refused with 503 SERVICE_UNAVAILABLE rather than let through:
  * these limits are the password-guess and mail budgets, and an outage must not switch them off.
  */
-export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationShutdown {
+export class RedisRateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: ScriptedRedis;
   private failing = false;
+  /** Until the first connection, a failure is the start's to report (StartupError), not the log's. */
+  private connected = false;
   private lastError?: Error;
 
   constructor(private readonly config: RedisConfig) {
@@ -96,12 +98,20 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationShutd
       this.down(err);
     });
     this.redis.on('ready', () => {
+      this.connected = true;
       if (this.failing) this.logger.warn('Redis is reachable again; rate limits are counted again');
       this.failing = false;
     });
   }
 
-  /** Connects before the server listens, so a wrong REDIS_URL stops the start with one line. */
+  /**
+   * Connects before the server listens, so a wrong REDIS_URL stops the start with one line (from
+   * a lifecycle hook, not the provider factory, whose errors Nest logs with a stack trace).
+   */
+  onModuleInit(): Promise<void> {
+    return this.connect();
+  }
+
   async connect(): Promise<void> {
     try {
       await this.redis.connect();
@@ -138,7 +148,7 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationShutd
 
   /** One log line per outage, not one per refused request. */
   private down(err: Error): void {
-    if (this.failing) return;
+    if (this.failing || !this.connected) return;
     this.failing = true;
     this.logger.error(`Redis is unreachable; rate-limited routes answer 503 until it is back: ${err.message}`);
   }
