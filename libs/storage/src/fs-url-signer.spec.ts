@@ -86,3 +86,34 @@ describe('verifyFsSignature', () => {
     expect(verifyFsSignature(secret, put, signature.slice(0, 62))).toBe(false);
   });
 });
+
+describe('part URLs', () => {
+  const part: FsUrlClaims = { ...put, part: { uploadId: '0123456789abcdef0123456789abcdef', partNumber: 7 } };
+
+  it('round-trip, and sign a string no PUT or GET shares', () => {
+    const url = new URL(buildFsUrl('https://coffer.example', secret, part));
+
+    expect(parseFsUrl(url.pathname + url.search)).toEqual({ ok: true, claims: part, signature: signFsClaims(secret, part) });
+    expect(fsStringToSign(part)).toBe('UPLOAD_PART\nusrh-aaaa/f1\n1900000000\n1234\n0123456789abcdef0123456789abcdef\n7');
+    expect(signFsClaims(secret, part)).not.toBe(signFsClaims(secret, put));
+  });
+
+  it.each([
+    ['a malformed upload id', { 'X-Coffer-Upload-Id': 'XYZ' }],
+    ['a part number 0', { 'X-Coffer-Part-Number': '0' }],
+    ['a non-canonical part number', { 'X-Coffer-Part-Number': '07' }],
+    ['no part number', { 'X-Coffer-Part-Number': null }],
+    ['no length', { 'X-Coffer-Length': '' }],
+    ['a file name', { 'X-Coffer-Filename': 'x' }],
+    ['method GET', { 'X-Coffer-Method': 'GET' }],
+  ])('refuse %s as SIGNATURE_INVALID', (_, change: Record<string, string | null>) => {
+    const url = new URL(buildFsUrl('https://coffer.example', secret, part));
+    for (const [name, value] of Object.entries(change)) {
+      if (value === null) url.searchParams.delete(name);
+      else url.searchParams.set(name, value);
+    }
+
+    expect(parseFsUrl(url.pathname + url.search)).toEqual({ ok: false, reason: 'SIGNATURE_INVALID' });
+  });
+});
+

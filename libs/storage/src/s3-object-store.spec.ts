@@ -77,6 +77,18 @@ describe('S3ObjectStore presigning (no network)', () => {
     await expect(store.presignGet('k', { expiresInSec })).rejects.toThrow(RangeError);
   });
 
+  it('signs a part PUT with its upload, part number and length', async () => {
+    const put = await store.presignUploadPart('usrh-aaaa/f1', 'upload-1', { partNumber: 3, contentLength: 5_242_880, expiresInSec: 900 });
+    const url = new URL(put.url);
+
+    expect(url.origin + url.pathname).toBe('https://files.example.com/vault/usrh-aaaa/f1');
+    expect(url.searchParams.get('uploadId')).toBe('upload-1');
+    expect(url.searchParams.get('partNumber')).toBe('3');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host');
+    expect([...url.searchParams.keys()].filter((name) => name.toLowerCase().includes('checksum'))).toEqual([]);
+    expect(put).toMatchObject({ method: 'PUT', expiresAt: new Date('2026-03-04T05:21:07Z') });
+  });
+
   it('refuses a negative content length', async () => {
     await expect(store.presignPut('k', { contentLength: -1, expiresInSec: 60 })).rejects.toThrow(RangeError);
   });
