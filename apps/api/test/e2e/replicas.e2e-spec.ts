@@ -99,6 +99,22 @@ describeWithPostgres('two API replicas behind a round-robin proxy, sharing Postg
     expect(new Set(refused.map((a) => a.servedBy))).toEqual(new Set([0, 1]));
   });
 
+  it('holds the per-account password budget across replicas and client addresses: the eleventh check is refused unchecked', async () => {
+    // Its registration's login checked the password once: nine guesses are left.
+    const user = await registeredUser(client());
+    const answers: Answer[] = [];
+    for (let i = 0; i < 10; i++) {
+      answers.push(await request(proxy.url, 'POST', '/api/user/login', { body: { email: user.email, password: `guess ${i}` }, headers: client() }));
+    }
+    expect(answers.slice(0, 9).map((a) => a.status)).toEqual(Array(9).fill(401));
+    expect(new Set(answers.map((a) => a.servedBy))).toEqual(new Set([0, 1]));
+    expect(answers[9].status).toBe(429);
+    expect(answers[9].body.code).toBe('RATE_LIMITED');
+    // Even the right password waits out the budget.
+    const right = await request(proxy.url, 'POST', '/api/user/login', { body: { email: user.email, password: PASSWORD }, headers: client() });
+    expect(right.status).toBe(429);
+  });
+
   it('ends a login on every replica at once: revoked through one, its access token is refused by the other', async () => {
     const user = await registeredUser(client());
     expect((await request(proxy.url, 'GET', '/api/files/all', { token: user.access_token, replica: 1 })).status).toBe(200);
