@@ -169,6 +169,10 @@ export class FsMultipartUploads {
       await output.sync();
       await output.close();
       output = undefined;
+      if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+        // Checked before the upload ends, so a refused completion leaves it as it was.
+        throw new FsStoreError('KEY_CONFLICT', 'the key collides with a key prefix');
+      }
       // The moment the upload ends: a concurrent abort or completion loses or wins here.
       await this.retire(uploadId, 'done');
       await rename(temp, target);

@@ -1,12 +1,15 @@
 import {
   DeleteObjectsCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   S3Client,
   type DeleteObjectsCommandOutput,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { contentDisposition } from './content-disposition';
+import { MultipartUploadError } from './multipart';
 import { createS3Client, S3ObjectStore } from './s3-object-store';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -197,5 +200,67 @@ describe('S3ObjectStore.head', () => {
     });
 
     await expect(store.head('usrh-aaaa/1')).rejects.toBe(denied);
+  });
+});
+
+describe('S3ObjectStore multipart listings', () => {
+  function clientAnswering(answer: (command: unknown) => unknown): S3Client {
+    return { send: async (command: unknown) => answer(command) } as unknown as S3Client;
+  }
+
+  it('follows ListParts pages to the end', async () => {
+    const inputs: unknown[] = [];
+    const client = clientAnswering((command) => {
+      const input = (command as ListPartsCommand).input;
+      inputs.push(input.PartNumberMarker);
+      return input.PartNumberMarker === undefined
+        ? { IsTruncated: true, NextPartNumberMarker: '2', Parts: [1, 2].map((n) => ({ PartNumber: n, Size: 5, ETag: `"e${n}"` })) }
+        : { IsTruncated: false, Parts: [{ PartNumber: 3, Size: 1, ETag: '"e3"' }] };
+    });
+    const store = new S3ObjectStore({ bucket: 'b', client });
+
+    expect(await store.listParts('k', 'u')).toEqual([
+      { partNumber: 1, size: 5, etag: '"e1"' },
+      { partNumber: 2, size: 5, etag: '"e2"' },
+      { partNumber: 3, size: 1, etag: '"e3"' },
+    ]);
+    expect(inputs).toEqual([undefined, '2']);
+  });
+
+  it('follows ListMultipartUploads pages by key and upload id markers', async () => {
+    const markers: unknown[] = [];
+    const client = clientAnswering((command) => {
+      const input = (command as ListMultipartUploadsCommand).input;
+      markers.push([input.KeyMarker, input.UploadIdMarker, input.Prefix]);
+      return input.KeyMarker === undefined
+        ? { IsTruncated: true, NextKeyMarker: 'p/a', NextUploadIdMarker: 'u1', Uploads: [{ Key: 'p/a', UploadId: 'u1', Initiated: new Date(1) }] }
+        : { IsTruncated: false, Uploads: [{ Key: 'p/b', UploadId: 'u2', Initiated: new Date(2) }] };
+    });
+    const store = new S3ObjectStore({ bucket: 'b', client });
+    const found = [];
+    for await (const upload of store.listMultipartUploads('p/')) found.push(upload);
+
+    expect(found).toEqual([
+      { key: 'p/a', uploadId: 'u1', initiatedAt: new Date(1) },
+      { key: 'p/b', uploadId: 'u2', initiatedAt: new Date(2) },
+    ]);
+    expect(markers).toEqual([
+      [undefined, undefined, 'p/'],
+      ['p/a', 'u1', 'p/'],
+    ]);
+  });
+
+  it("turns S3's refusals into MultipartUploadError and passes other failures on", async () => {
+    const failing = (name: string) =>
+      new S3ObjectStore({ bucket: 'b', client: clientAnswering(() => Promise.reject(Object.assign(new Error(name), { name }))) });
+
+    await expect(failing('NoSuchUpload').abortMultipartUpload('k', 'u')).rejects.toMatchObject({ code: 'NO_SUCH_UPLOAD' });
+    await expect(failing('EntityTooSmall').completeMultipartUpload('k', 'u', [{ partNumber: 1, etag: '"e"' }])).rejects.toMatchObject({
+      code: 'PART_TOO_SMALL',
+    });
+    await expect(failing('InvalidPart').completeMultipartUpload('k', 'u', [{ partNumber: 1, etag: '"e"' }])).rejects.toBeInstanceOf(
+      MultipartUploadError,
+    );
+    await expect(failing('SlowDown').listParts('k', 'u')).rejects.toThrow('SlowDown');
   });
 });

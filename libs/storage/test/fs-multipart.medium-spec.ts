@@ -93,6 +93,22 @@ describe('fs driver multipart uploads', () => {
     expect(await fs.store.head(key)).toEqual({ size: MIN_PART_BYTES + 1 });
   });
 
+  it('refuses to complete onto a key that is a prefix of other keys, and keeps the upload', async () => {
+    const key = freshKey();
+    permissions.set(`${key}/inner`, { maxBytes: 10 });
+    const inner = await fs.store.presignPut(`${key}/inner`, { contentLength: 1, expiresInSec: 60 });
+    expect((await fetch(inner.url, { method: 'PUT', headers: inner.headers, body: 'x' })).status).toBe(200);
+    permissions.set(key, { maxBytes: 10 });
+    const uploadId = await fs.store.createMultipartUpload(key);
+    await putPart(key, uploadId, 1, randomBytes(3));
+    const parts = await fs.store.listParts(key, uploadId);
+
+    await expect(fs.store.completeMultipartUpload(key, uploadId, parts)).rejects.toMatchObject({ code: 'KEY_CONFLICT' });
+
+    expect(await fs.store.listParts(key, uploadId)).toEqual(parts);
+    expect((await readdir(join(fs.root, 'usrh-mp'))).filter((name) => name.includes('~'))).toEqual([]);
+  });
+
   it('sweeps what a crash during completion or abort leaves, once idle, and never a live upload', async () => {
     const key = freshKey();
     const live = await fs.store.createMultipartUpload(key);
