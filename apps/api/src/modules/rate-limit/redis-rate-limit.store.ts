@@ -99,8 +99,7 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnModuleInit, OnAp
     });
     this.redis.on('ready', () => {
       this.connected = true;
-      if (this.failing) this.logger.warn('Redis is reachable again; rate limits are counted again');
-      this.failing = false;
+      this.up();
     });
   }
 
@@ -133,6 +132,8 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnModuleInit, OnAp
       this.down(err as Error);
       throw new DomainError('SERVICE_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly', UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
+    // A failure without a lost connection (a refused command, a timeout) ends with the next answer.
+    this.up();
     const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply;
     return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
   }
@@ -144,6 +145,11 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnModuleInit, OnAp
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private up(): void {
+    if (this.failing) this.logger.warn('Redis answers again; rate limits are counted again');
+    this.failing = false;
   }
 
   /** One log line per outage, not one per refused request. */
