@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorBody } from '@coffer/contract';
+import type { NextFunction, Request, Response } from 'express';
 import { ERROR_STATUS } from '../common/error.filter';
 
 /** What Node answers a request it cannot parse (over-long headers, a NUL in a header, not HTTP), as JSON. */
@@ -18,11 +19,15 @@ function answerFor(code: string | undefined): { reason: string; body: ErrorBody 
 }
 
 /**
- * Node answers such requests with an empty 400/408/413/431 of its own, before Express sees them;
- * this listener replaces that answer with the `{error, code}` body every other error has, under the
- * same condition Node uses (no answer of this connection has started yet).
+ * Node answers some requests itself, before Express sees them, with an empty body: those it
+ * cannot parse (400/408/413/431), HTTP/1.1 without Host (400) and an `Expect` other than
+ * 100-continue (417). The first get the `{error, code}` body every other error has, under the
+ * condition Node uses (no answer of this connection has started yet); a missing Host is left to
+ * `requireHost`; an unknown expectation is ignored and the request served (RFC 9110 allows both).
  */
 export function answerClientErrorsAsJson(server: Server): void {
+  (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
@@ -35,4 +40,11 @@ export function answerClientErrorsAsJson(server: Server): void {
     }
     socket.destroy();
   });
+}
+
+/** RFC 9112: an HTTP/1.1 request without Host is a 400 (answered by Node without a body unless turned off, as above). */
+export function requireHost(req: Request, res: Response, next: NextFunction): void {
+  if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return next();
+  const body: ErrorBody = { error: 'An HTTP/1.1 request needs a Host header', code: 'VALIDATION_FAILED' };
+  res.status(ERROR_STATUS[body.code]).set('Connection', 'close').json(body);
 }

@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
-import { answerClientErrorsAsJson } from './client-errors';
+import { answerClientErrorsAsJson, requireHost } from './client-errors';
 import { refuseDeepJson } from './json-depth';
 import { UploadPermissions } from '../modules/files/upload-permissions';
 import { httpMetrics } from '../modules/metrics/http-metrics';
@@ -29,6 +29,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   const receivesUploads = deps.store instanceof FsObjectStore;
   applyServerTimeouts(app.getHttpServer(), receivesUploads ? deps.config.ttl.presignSeconds * 1000 : undefined);
   answerClientErrorsAsJson(app.getHttpServer());
+  app.use(requireHost);
   mountBlobStorage(app, deps.store);
   if (receivesUploads) app.use(apiBodyDeadline());
   // Nest keeps `verify` out of the option type (it is reserved for `rawBody`, off here) but hands it to body-parser.

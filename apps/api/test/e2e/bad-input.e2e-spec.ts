@@ -191,6 +191,25 @@ describe('bad input is a 4xx {error, code}, never a 500', () => {
       expect(ERROR_CODES).toContain(JSON.parse(res.body).code);
     });
 
+    it.each([
+      ['an Expect other than 100-continue', `GET /api/files/all HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n`],
+      ['no Host header', `GET /api/files/all HTTP/1.1\r\nConnection: close\r\n\r\n`],
+      ['an unknown method', `BREW /api/files/all HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`],
+      ['two Content-Lengths', `POST /api/user/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{}`],
+      ['a broken chunk', `POST /api/user/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
+      ['a gzip body that is not gzip', `POST /api/user/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`],
+      ['an unknown content encoding', `POST /api/user/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: zz\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`],
+      ['an upgrade request', `GET /api/files/all HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`],
+      ['an absolute-form target', `GET http://evil.example/api/files/all HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`],
+      ['a non-ASCII header value', `GET /api/files/all HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \u00e9\u00ff\r\nConnection: close\r\n\r\n`],
+    ])('%s is a 4xx JSON error', async (_what, head) => {
+      const res = await rawRequest(t, head);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.contentType).toMatch(/^application\/json/);
+      expect(ERROR_CODES).toContain(JSON.parse(res.body).code);
+    });
+
     it('a request line that is not HTTP is a 400 JSON error', async () => {
       const res = await rawRequest(t, 'HELLO\r\n\r\n');
       expect(res.status).toBe(400);
