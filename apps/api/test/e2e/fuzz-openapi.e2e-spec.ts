@@ -132,13 +132,15 @@ function requestFor(op: Operation, doc: OpenApiDocument, known: Known, authentic
       body: bodyAllowed ? body(op, doc) : fc.constant(undefined),
       extra: sometimes(fc.tuple(fc.constantFrom('X-Forwarded-For', 'Accept', 'Accept-Charset', 'X-Request-Id', 'Origin', 'Range'), headerText), 25),
       big: sometimes(fc.constant('a'.repeat(20_000)), 3),
+      encoding: sometimes(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-zz', 'gzip, gzip'), 5),
       client: fc.ipV4(),
     })
-    .map(({ path: p, query, auth, contentType, body: b, extra, big, client }) => {
+    .map(({ path: p, query, auth, contentType, body: b, extra, big, encoding, client }) => {
       // A fresh client address per run, so the per-address limits hardly ever refuse before validation.
       const headers: Record<string, string> = { 'X-Forwarded-For': client };
       if (auth !== undefined) headers.Authorization = auth;
       if (b !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+      if (b !== undefined && encoding) headers['Content-Encoding'] = encoding;
       if (extra) headers[extra[0]] = extra[1];
       if (big) headers['X-Padding'] = big;
       return { method: op.method, url: p + query, headers, body: b };
