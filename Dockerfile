@@ -2,11 +2,15 @@
 # The API server. Build: docker build -t coffer-api .
 # Only the server's workspaces (apps/api, libs/storage, libs/contract) are installed and copied:
 # the image carries neither the CLI nor libs/crypto and its native AES-GCM binding.
+# scripts/check-image-layout.js (run by .ci/run) reads this file and replays its COPY and npm steps
+# without a Docker engine, then checks and measures the /app they produce: it understands FROM,
+# WORKDIR, COPY [--from] [--chown] and RUN (one command per line, `\` continuations), so keep to those.
 FROM node:20.20-bookworm-slim AS toolchain
 WORKDIR /app
 # argon2 compiles from source on this Node (its prebuilt binary crashes), so a toolchain is needed here.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-# npm needs every workspace's package.json to read the lockfile, even of workspaces it skips.
+# Manifests only, so the `npm ci` layers below are rebuilt only when dependencies change. npm needs
+# every workspace's package.json to read the lockfile, even of workspaces it skips.
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
@@ -28,12 +32,19 @@ COPY apps/api ./apps/api
 RUN node scripts/prisma-generate.js && npx tsc -b apps/api
 
 FROM toolchain AS runtime-deps
-RUN npm ci -w @coffer/api --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild argon2
+# Production packages only. --omit=optional as well: npm marks the Prisma CLI and TypeScript
+# (optional peers of @prisma/client) devOptional and keeps them under --omit=dev alone.
+RUN npm ci -w @coffer/api --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm rebuild argon2
+COPY scripts/prune-image-modules.sh ./scripts/
+RUN sh scripts/prune-image-modules.sh node_modules
 
-FROM node:20.20-bookworm-slim
+# Debian slim plus the node binary of the stages above (the same build, so argon2's binding fits),
+# without what node:*-slim adds besides it (npm, yarn, corepack, C headers: ~70 MB never run).
+FROM debian:bookworm-slim
 WORKDIR /app
 ENV APP_ENV=production NODE_ENV=production PORT=8080 DATA_DIR=/data
-RUN mkdir -p /data && chown node:node /data
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --no-create-home --shell /usr/sbin/nologin node && mkdir -p /data && chown node:node /data
+COPY --from=toolchain /usr/local/bin/node /usr/local/bin/node
 COPY --from=runtime-deps --chown=node:node /app/package.json ./
 COPY --from=runtime-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/prisma ./prisma
