@@ -1,13 +1,20 @@
 // A stand-in for the Coffer API in client benchmarks: just enough of docs/API.md for `coffer upload`
 // and `coffer decrypt`, with the blob bytes going to (and coming from) bench/http-sink.js, so the
-// run measures the client and not the server or storage.
+// run measures the client and not the server or storage. It keeps one account's keys (GET/PUT
+// /api/keys, issue 16) for the life of the bench process, so a device that pinned the account key
+// once (`pinAccountKey`) uploads with no password and no Argon2id, as a real one does.
 'use strict';
 const http = require('node:http');
 const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { randomUUID } = require('node:crypto');
+const { spawn } = require('node:child_process');
 
 const OWNER = 'usrh-00000000000000000000000000000000';
+/** The account's user id: the CLI reads it from the access token's `sub` (account keys are per user id). */
+const USER_ID = '00000000-0000-4000-8000-0000000000be';
+/** The account keys PUT by the CLI (shared by every fake API of this process, like one server's database). */
+let accountKeys;
 
 /**
  * Starts the fake API on a random loopback port.
@@ -36,6 +43,14 @@ function startFakeApi({ sinkUrl, meta, putUrl, getUrl }) {
           file_id: fileId,
           upload_resource: { url, method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, expires_at: new Date(Date.now() + 900_000).toISOString() },
         });
+      }
+      if (path === '/api/keys' && req.method === 'GET') {
+        return accountKeys ? send(200, accountKeys) : send(404, { error: 'no account keys yet', code: 'NOT_FOUND' });
+      }
+      if (path === '/api/keys' && req.method === 'PUT') {
+        if (body.version !== (accountKeys?.version ?? 0)) return send(409, { error: 'stale version', code: 'KEY_VERSION_CONFLICT' });
+        accountKeys = { public_key: body.public_key, bundle: body.bundle, version: body.version + 1, updated_at: new Date().toISOString() };
+        return send(200, { version: accountKeys.version });
       }
       if (req.method === 'POST' && path === '/api/files/complete') {
         completed.push(body);
@@ -66,12 +81,34 @@ function startFakeApi({ sinkUrl, meta, putUrl, getUrl }) {
 /** An unsigned JWT-shaped token: the CLI only reads its `exp` to decide when to refresh. */
 function fakeAccessToken(ttlSec = 86_400) {
   const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + ttlSec })}.x`;
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: USER_ID, exp: Math.floor(Date.now() / 1000) + ttlSec })}.x`;
 }
 
 /** Points the CLI state in `home` at the fake API, signed in (0600 credentials, as the CLI writes them). */
 function signInTo(home, apiUrl) {
   writeFileSync(join(home, 'credentials.json'), JSON.stringify({ server: apiUrl, email: 'bench@example.com', access_token: fakeAccessToken(), refresh_token: 'unused' }), { mode: 0o600 });
+}
+
+/**
+ * The device's first use of the account key against this fake API (pins are per server URL): one
+ * `coffer keys init` with the vault password (creates the key pair on the first call of the
+ * process, unwraps it with Argon2id on later ones) and pins it in `home`/keys.json. Uploads after
+ * this need no password. Throws if the CLI refuses.
+ */
+function pinAccountKey(cli, home, apiUrl, password = 'bench vault password') {
+  // Asynchronous: the fake API answering it runs in this process.
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'keys', 'init'], { env: { ...process.env, COFFER_HOME: home, COFFER_SERVER: apiUrl, COFFER_VAULT_PASSWORD: password }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`coffer keys init failed (${code}): ${stderr}`))));
+  });
+}
+
+/** Environment of a timed `coffer upload` on a pinned device: no vault password anywhere. */
+function pinnedEnv(home, apiUrl) {
+  return { COFFER_HOME: home, COFFER_SERVER: apiUrl, COFFER_VAULT_PASSWORD: '' };
 }
 
 /** A fresh, empty `COFFER_HOME` (0700). */
@@ -81,4 +118,4 @@ function freshHome(home) {
   return home;
 }
 
-module.exports = { startFakeApi, fakeAccessToken, signInTo, freshHome, OWNER };
+module.exports = { startFakeApi, fakeAccessToken, signInTo, freshHome, pinAccountKey, pinnedEnv, OWNER, USER_ID };

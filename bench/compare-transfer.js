@@ -23,7 +23,7 @@ const { pipeline } = require('node:stream/promises');
 const C = require('./lib/common');
 const { startS3Target } = require('./lib/s3-target');
 const { ageIdentity, sh } = require('./lib/age-tool');
-const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
+const { startFakeApi, signInTo, freshHome, pinAccountKey, pinnedEnv } = require('./cli-fake-api');
 
 const quick = C.flag('quick', false) === true;
 const sizesMiB = String(C.flag('sizes', quick ? '64' : '256,1024')).split(',').map(Number);
@@ -34,7 +34,6 @@ const rss4g = C.flag('rss-4g', false) === true || (!quick && C.flag('no-rss-4g',
 const shm = '/dev/shm/coffer-bench-out';
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const SINK = join(__dirname, 'http-sink.js');
-const VAULT_PASSWORD = 'bench vault password';
 
 async function main() {
   C.ensureTools(['/usr/bin/time', 'curl', 'openssl', 'age', 'age-keygen', 'rclone']);
@@ -82,10 +81,13 @@ async function main() {
         }
         const api = await startFakeApi(target === 'sink' ? { sinkUrl: sink.url } : { putUrl: (id, n) => presignPut(`coffer/${id}`, n) });
         signInTo(home, api.url);
-        const cofferEnv = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD };
+        // The device pins the account key once (password, Argon2id); the timed uploads then seal
+        // each file key to it with no password (issue 16), and must: an unpinned run would fail.
+        await pinAccountKey(CLI, home, api.url);
+        const cofferEnv = pinnedEnv(home, api.url);
         const url = async (kind, n) => (target === 'sink' ? `${sink.url}/put/${kind}` : presignPut(`${kind}/${name}`, n));
         const after = target === 's3' ? cleanS3 : async () => rmSync(join(shm, 'rclone-local'), { recursive: true, force: true });
-        await C.timed(process.execPath, [CLI, 'upload', file], { env: cofferEnv }); // warm-up: creates the vault, fills the page cache
+        await C.timed(process.execPath, [CLI, 'upload', file], { env: cofferEnv }); // warm-up: fills the page cache
         await after();
         const cases = [
           { name: 'coffer upload', run: () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: cofferEnv }), after },
@@ -97,6 +99,7 @@ async function main() {
           { name: 'curl -T (plaintext)', note: 'ceiling: no encryption', run: async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await url('curl', size)]), after },
         ];
         const results = await C.paired(cases, runs, size);
+        assertSealed(api.completed);
         const [coffer, rc, age, curl] = results;
         report.upload[sizeMiB][target] = { cases: results, ratios: [C.ratio(coffer, rc), C.ratio(coffer, age), C.ratio(coffer, curl)] };
         await api.close();
@@ -179,7 +182,9 @@ async function main() {
       servers.push(sink);
       const api = await startFakeApi({ sinkUrl: sink.url });
       signInTo(home, api.url);
-      const up = await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: VAULT_PASSWORD } });
+      await pinAccountKey(CLI, home, api.url);
+      const up = await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env: pinnedEnv(home, api.url) });
+      assertSealed(api.completed);
       report.rss['4096'] = { upload: { seconds: up.seconds, MBps: +(size / 1e6 / up.seconds).toFixed(0), cpu_s: +up.cpu.toFixed(2), rss_MiB: +up.rssMiB.toFixed(1) } };
       await api.close();
       await sink.stop();
@@ -195,6 +200,12 @@ async function main() {
     report.rss[sizeMiB] = { upload_rss_MiB: up?.rss_MiB_max, decrypt_rss_MiB: down?.rss_MiB_max };
   }
   C.writeResult('compare-transfer', report);
+}
+
+/** Every upload the fake API completed carried a sealed key: the bench measured the no-password path. */
+function assertSealed(completed) {
+  const unsealed = completed.filter((body) => typeof body.sealed_key !== 'string');
+  if (completed.length === 0 || unsealed.length > 0) throw new Error(`${unsealed.length} of ${completed.length} uploads were not sealed to the account key`);
 }
 
 main().catch((error) => {

@@ -12,7 +12,7 @@ const { join } = require('node:path');
 const C = require('./lib/common');
 const { ageIdentity } = require('./lib/age-tool');
 const { startS3Target } = require('./lib/s3-target');
-const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
+const { startFakeApi, signInTo, freshHome, pinAccountKey, pinnedEnv } = require('./cli-fake-api');
 
 const sizeMiB = Number(C.flag('size-mib', 1024));
 const runs = Number(C.flag('runs', 5));
@@ -27,7 +27,8 @@ async function main() {
   const api = await startFakeApi({ putUrl: (id, n) => s3.presignPut(`coffer/${id}`, n) });
   const home = freshHome(join(workDir, 'feed-home'));
   signInTo(home, api.url);
-  const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
+  await pinAccountKey(CLI, home, api.url);
+  const env = pinnedEnv(home, api.url); // sealed to the pinned account key: no password, no Argon2id
   const age = ageIdentity(join(workDir, 'feed-age.key'));
 
   const server = {};
@@ -44,7 +45,7 @@ async function main() {
   const cases = [
     watched('curl -T (plaintext)', 'ceiling', async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await s3.presignPut('curl', size)])),
     watched('node:http PUT (plaintext)', 'bench/lib/node-put.js: no encryption', async () => C.timed(process.execPath, [join(__dirname, 'lib/node-put.js'), await s3.presignPut('node', size), file])),
-    watched('coffer upload', 'vault mode', () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env })),
+    watched('coffer upload', 'vault mode, key sealed to the pinned account key', () => C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env })),
     watched('age pipeline', 'tee >(openssl dgst -sha256) | age -r R | curl -T -', async () =>
       C.timedShell(age.uploadPipeline(file, size, await s3.presignPut('age', age.encryptedSize(size))))),
   ];

@@ -14,7 +14,7 @@ const { readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const C = require('./lib/common');
 const { startS3Target } = require('./lib/s3-target');
-const { startFakeApi, signInTo, freshHome } = require('./cli-fake-api');
+const { startFakeApi, signInTo, freshHome, pinAccountKey, pinnedEnv } = require('./cli-fake-api');
 
 const sizeMiB = Number(C.flag('size-mib', 256));
 const runs = Number(C.flag('runs', 7));
@@ -33,11 +33,12 @@ async function main() {
   const api = await startFakeApi(target === 's3' ? { putUrl: (id, n) => storage.presignPut(`coffer/${id}`, n) } : { sinkUrl: storage.url });
   const afterRun = target === 's3' ? () => storage.clean() : async () => undefined;
   signInTo(home, api.url);
-  const env = { COFFER_HOME: home, COFFER_SERVER: api.url, COFFER_VAULT_PASSWORD: 'bench vault password' };
+  await pinAccountKey(CLI, home, api.url);
+  const env = pinnedEnv(home, api.url); // sealed to the pinned account key: no password, no Argon2id
   const log = join(workDir, 'timeline.jsonl');
   const phases = new Map();
   try {
-    await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env }); // creates the vault, fills the page cache
+    await C.timed(process.execPath, [CLI, 'upload', file, '--json'], { env }); // fills the page cache
     await afterRun();
     for (let run = 0; run < runs; run++) {
       rmSync(log, { force: true });

@@ -16,7 +16,7 @@ if (isMainThread && out) {
   const request = http.request;
   http.request = function (...args) {
     const target = args[0] instanceof URL ? args[0].pathname : typeof args[0] === 'string' ? new URL(args[0]).pathname : String(args[0].path);
-    const what = target.includes('/presign') ? 'presign' : target.includes('/complete') ? 'complete' : 'PUT';
+    const what = target.includes('/presign') ? 'presign' : target.includes('/complete') ? 'complete' : target.includes('/api/keys') ? 'account key (GET /api/keys)' : 'PUT';
     mark(`${what} sent`);
     const req = request.apply(this, args);
     if (what === 'PUT') {
