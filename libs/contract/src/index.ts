@@ -3,6 +3,7 @@ export * from './errors';
 export * from './routes';
 export type * from './accounts';
 export type * from './files';
+export * from './multipart';
 export type * from './keys';
 export type * from './downloads';
 export type * from './health';

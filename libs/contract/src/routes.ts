@@ -53,7 +53,17 @@ export const ROUTES = {
   },
   complete: {
     method: 'POST', path: '/api/files/complete', auth: 'bearer', success: 200, extension: false,
-    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'NOT_FOUND', 'UPLOAD_INCOMPLETE', 'FILE_TOO_LARGE', 'UPLOAD_OVER_QUOTA', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+    errors: [
+      ...BODY_ERRORS, 'INVALID_TOKEN', 'NOT_FOUND', 'UPLOAD_INCOMPLETE', 'PART_MISMATCH', 'FILE_TOO_LARGE', 'UPLOAD_OVER_QUOTA', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE',
+    ],
+  },
+  partUrls: {
+    method: 'POST', path: '/api/files/parts', auth: 'bearer', success: 200, extension: true,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'NOT_FOUND', 'UPLOAD_COMPLETING', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  listParts: {
+    method: 'GET', path: '/api/files/parts', auth: 'bearer', success: 200, extension: true,
+    errors: ['VALIDATION_FAILED', 'INVALID_TOKEN', 'NOT_FOUND', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
   },
   listFiles: { method: 'GET', path: '/api/files/all', auth: 'bearer', success: 200, extension: false, errors: ['INVALID_TOKEN', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'] },
   resolve: {
