@@ -1,5 +1,5 @@
 // The public surface of @coffer/crypto, listed in libs/crypto/README.md.
-export { blobSize } from './format/blob';
+export { blobSize, CHUNK_SIZE as FRAME_PLAINTEXT_BYTES, MAX_FRAME_SIZE as FULL_FRAME_BYTES } from './format/blob';
 export { aesGcmImplementation } from './format/native-gcm';
 export { keyCommitment, verifyKeyCommitment } from './format/commitment';
 export { DecryptionError } from './format/decryption-error';
@@ -16,6 +16,7 @@ export {
   type KdfParams,
 } from './format/kdf';
 export { encrypt, prestartEncryptWorker, type EncryptedBlob, type EncryptOptions, type EncryptResult } from './stream/encrypt';
+export { blobParts, encryptPart, type BlobPart, type PartPlacement } from './stream/encrypt-part';
 export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './stream/decrypt';
 export { pipeTo, type ChunkSink } from './stream/pipeline';
 export type { ResultStream } from './stream/result-stream';

@@ -20,6 +20,16 @@ export interface EncryptOptions {
   expectedSize?: number;
 }
 
+/** Where a run of frames sits in its blob (`encryptPart`); a whole blob is `{ firstFrame: 0, final: true }`. */
+interface FramePlacement {
+  /** Counter of the first frame. */
+  firstFrame: number;
+  /** Whether the last frame of this input is the blob's final frame (flag 0x01). */
+  final: boolean;
+}
+
+const WHOLE_BLOB: FramePlacement = { firstFrame: 0, final: true };
+
 export type EncryptResult = PlaintextDigest;
 
 export interface EncryptedBlob extends ResultStream<EncryptResult> {
@@ -40,13 +50,13 @@ export function encrypt(src: EncryptSource, key: Uint8Array, options: EncryptOpt
 }
 
 /** `encrypt` with the choice of thread made by the caller (tests cover both at every size). */
-export function encryptWith(src: EncryptSource, key: Uint8Array, options: EncryptOptions, onWorker: boolean): EncryptedBlob {
+export function encryptWith(src: EncryptSource, key: Uint8Array, options: EncryptOptions, onWorker: boolean, placement = WHOLE_BLOB): EncryptedBlob {
   const sealFrame = frameSealer(key, toAesKey(key));
   const noncePrefix = Buffer.from(options.noncePrefix ?? randomBytes(NONCE_PREFIX_SIZE));
   const commitment = keyCommitment(key, noncePrefix);
   const outputs = new OutputChunks();
   // The slots (and a worker) are made on the first read: a blob never read starts nothing.
-  const stream = resultStream<EncryptResult>((settle) => sealSlots(src, onWorker, sealFrame, noncePrefix, outputs, settle));
+  const stream = resultStream<EncryptResult>((settle) => sealSlots(src, onWorker, sealFrame, noncePrefix, placement, outputs, settle));
   return reuseChunks(Object.assign(stream, { noncePrefix, commitment }), (chunk) => outputs.recycle(chunk));
 }
 
@@ -63,13 +73,14 @@ async function* sealSlots(
   onWorker: boolean,
   sealFrame: FrameSealer,
   noncePrefix: Buffer,
+  placement: FramePlacement,
   outputs: OutputChunks,
   settle: (result: EncryptResult) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const slots = plaintextSlots(src, onWorker);
   const nonce = Buffer.alloc(NONCE_SIZE);
   noncePrefix.copy(nonce);
-  let counter = 0;
+  let counter = placement.firstFrame;
   try {
     for (;;) {
       const { bytes, last } = await slots.next();
@@ -80,7 +91,7 @@ async function* sealSlots(
       do {
         const size = Math.min(CHUNK_SIZE, bytes.length - offset);
         if (counter === MAX_FRAMES) throw new RangeError('plaintext is too large for one blob');
-        setNonceCounter(nonce, counter++, last && offset + size === bytes.length);
+        setNonceCounter(nonce, counter++, placement.final && last && offset + size === bytes.length);
         used = sealFrame(nonce, bytes.subarray(offset, offset + size), out, used);
         offset += size;
       } while (offset < bytes.length);

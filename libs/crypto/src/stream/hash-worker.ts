@@ -36,7 +36,7 @@ function run({ control, lengths, slots, file }: RingSetup): RingReport {
       waitUntil(() => slot - Atomics.load(state, Word.RELEASED) < SLOTS);
       const wanted = Math.min(SLOT_SIZE, file.size - plaintextSize);
       for (let got = 0; got < wanted; ) {
-        const read = readSync(file.fd, bytes, base + got, wanted - got, plaintextSize + got);
+        const read = readSync(file.fd, bytes, base + got, wanted - got, (file.offset ?? 0) + plaintextSize + got);
         if (read === 0) return { shortBy: file.size - plaintextSize - got };
         got += read;
       }

@@ -30,10 +30,11 @@ export const Word = {
 } as const;
 export const CONTROL_WORDS = 8;
 
-/** An open file the worker reads itself: exactly `size` bytes from its start. */
+/** An open file the worker reads itself: exactly `size` bytes from `offset` (default its start). */
 export interface RingFile {
   fd: number;
   size: number;
+  offset?: number;
 }
 
 /** The one message that starts the worker's work. */

@@ -4,13 +4,15 @@ import { promisify } from 'node:util';
 const readAt = promisify(read);
 
 /**
- * An open file to encrypt: exactly `size` bytes from its start, read with positional reads (by the
- * hashing worker itself when there is one). The descriptor must stay open until the blob is read
- * to its end or closed; it is not closed here.
+ * An open file to encrypt: exactly `size` bytes from `offset` (default its start), read with
+ * positional reads (by the hashing worker itself when there is one). The descriptor must stay open
+ * until the blob is read to its end or closed; it is not closed here.
  */
 export interface FileSource {
   fd: number;
   size: number;
+  /** Where the bytes start in the file (a part of a multipart upload); 0 when absent. */
+  offset?: number;
 }
 
 export type EncryptSource = AsyncIterable<Uint8Array> | FileSource;
@@ -44,7 +46,7 @@ export function toBlockSource(src: EncryptSource): BlockSource {
   return isFileSource(src) ? new FileReader(src) : new ChunkReader(src);
 }
 
-/** Exactly `file.size` bytes of the file from its start. */
+/** Exactly `file.size` bytes of the file from `file.offset`. */
 class FileReader implements BlockSource {
   private position = 0;
 
@@ -53,7 +55,7 @@ class FileReader implements BlockSource {
   async readInto(target: Uint8Array): Promise<number> {
     const wanted = Math.min(target.length, this.file.size - this.position);
     if (wanted === 0) return 0;
-    const { bytesRead } = await readAt(this.file.fd, target, 0, wanted, this.position);
+    const { bytesRead } = await readAt(this.file.fd, target, 0, wanted, (this.file.offset ?? 0) + this.position);
     if (bytesRead === 0) throw new FileChangedError(this.position, this.file.size);
     this.position += bytesRead;
     return bytesRead;
