@@ -39,6 +39,8 @@ type BlobRequest = IncomingMessage & { originalUrl?: string };
 export function createFsBlobHandler(store: FsObjectStore, options: FsBlobHandlerOptions = {}): FsBlobHandler {
   return (req, res) => {
     handle(store, req, res, options).catch((err: unknown) => {
+      // `mayUpload` may say why it cannot answer (e.g. STORAGE_UNAVAILABLE while its database is down).
+      if (err instanceof FsStoreError) return sendStoreError(res, err);
       options.onError?.(err);
       sendError(res, 500, 'INTERNAL_ERROR', 'The object could not be stored or read.');
     });
@@ -127,10 +129,7 @@ async function receive(
       etag = await store.receivePart(key, part, req, length, { deadline, mayCommit });
     }
   } catch (err) {
-    if (err instanceof FsStoreError) {
-      const [status, message] = RECEIVE_ERRORS[err.code];
-      return sendError(res, status, err.code, message);
-    }
+    if (err instanceof FsStoreError) return sendStoreError(res, err);
     throw err;
   }
   // A part's etag, as S3 answers an UploadPart.
@@ -148,6 +147,15 @@ const RECEIVE_ERRORS: Record<FsStoreErrorCode, [number, string]> = {
   UPLOAD_CLOSED: [403, 'This URL takes no upload any more: its file was completed, deleted or failed.'],
 };
 
+function sendStoreError(res: ServerResponse, err: FsStoreError): void {
+  const [status, message] = RECEIVE_ERRORS[err.code];
+  // Nothing was stored; a later retry of the same PUT can succeed.
+  if (status === 503 && !res.headersSent) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  sendError(res, status, err.code, message);
+}
+
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 async function serve(
   store: FsObjectStore,
   req: IncomingMessage,
@@ -159,23 +167,61 @@ async function serve(
   if (object === undefined) {
     return sendError(res, 404, 'NOT_FOUND', 'No such object.');
   }
-  res.writeHead(200, {
+  const range = requestedRange(req, object.size);
+  if (range === 'unsatisfiable') {
+    await object.handle.close();
+    res.setHeader('Content-Range', `bytes */${object.size}`);
+    return sendError(res, 416, 'RANGE_NOT_SATISFIABLE', 'The range lies outside the object.');
+  }
+  const headers = {
     'Content-Type': OBJECT_CONTENT_TYPE,
-    'Content-Length': String(object.size),
+    'Accept-Ranges': 'bytes',
     'Content-Disposition': contentDisposition(filename),
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'private, no-store',
-  });
+  };
+  if (range === undefined) {
+    res.writeHead(200, { ...headers, 'Content-Length': String(object.size) });
+  } else {
+    res.writeHead(206, { ...headers, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${object.size}` });
+  }
   if (req.method === 'HEAD') {
     await object.handle.close();
     res.end();
     return;
   }
   try {
-    await pipeline(object.handle.createReadStream(), res);
+    await pipeline(object.handle.createReadStream(range ?? {}), res);
   } catch {
     // The client went away mid-download; the read stream has closed the file already.
   }
+}
+
+/** Inclusive byte positions, as in `Content-Range`. */
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The one byte range a GET asks for (RFC 9110 §14): `bytes=a-b`, `bytes=a-` or `bytes=-n`.
+ * Undefined means "send the whole object": no Range, a Range this server does not serve (several
+ * ranges, another unit, bad syntax: ignoring it is allowed) or an If-Range (no validators here).
+ */
+function requestedRange(req: IncomingMessage, size: number): ByteRange | 'unsatisfiable' | undefined {
+  const header = req.headers.range;
+  if (header === undefined || req.headers['if-range'] !== undefined) return undefined;
+  const match = /^bytes=[ \t]*(\d*)-(\d*)[ \t]*$/.exec(header);
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  const [first, last] = [match[1], match[2]].map((digits) => (digits === '' ? undefined : Number(digits)));
+  if (first === undefined) {
+    // A suffix: the last n bytes.
+    if (last === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - last!), end: size - 1 };
+  }
+  if (last !== undefined && last < first) return undefined;
+  if (first >= size) return 'unsatisfiable';
+  return { start: first, end: Math.min(size - 1, last ?? size - 1) };
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {

@@ -49,6 +49,36 @@ describe('createFsBlobHandler', () => {
     expect(await res.text()).toBe('');
   });
 
+  it('serves the whole object for a Range it does not serve, and says it takes byte ranges (issue 19)', async () => {
+    const key = freshKey();
+    const body = randomBytes(1000);
+    await stored(key, body);
+    const get = await fs.store.presignGet(key, { expiresInSec: 60 });
+
+    for (const headers of [{}, { Range: 'bytes=0-1,5-9' }, { Range: 'items=0-1' }, { Range: 'bytes=9-2' }, { Range: 'bytes=-' }, { Range: 'bytes=0-9', 'If-Range': '"x"' }]) {
+      const res = await fetch(get.url, { headers });
+      expect({ headers, status: res.status, acceptRanges: res.headers.get('accept-ranges') }).toEqual({ headers, status: 200, acceptRanges: 'bytes' });
+      expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    }
+  });
+
+  it('answers a HEAD with a range like the GET, a suffix range, and 416 with a JSON body', async () => {
+    const key = freshKey();
+    await stored(key, randomBytes(1000));
+    const get = await fs.store.presignGet(key, { expiresInSec: 60 });
+
+    const head = await fetch(get.url, { method: 'HEAD', headers: { Range: 'bytes=100-199' } });
+    const suffix = await fetch(get.url, { headers: { Range: 'bytes=-10' } });
+    const zero = await fetch(get.url, { headers: { Range: 'bytes=-0' } });
+
+    expect([head.status, head.headers.get('content-range'), head.headers.get('content-length')]).toEqual([206, 'bytes 100-199/1000', '100']);
+    expect([suffix.status, suffix.headers.get('content-range'), (await suffix.arrayBuffer()).byteLength]).toEqual([206, 'bytes 990-999/1000', 10]);
+    expect(await head.text()).toBe('');
+    expect(zero.status).toBe(416);
+    expect(zero.headers.get('content-range')).toBe('bytes */1000');
+    expect(await zero.json()).toEqual({ error: expect.any(String), code: 'RANGE_NOT_SATISFIABLE' });
+  });
+
   it('names the error in a JSON body', async () => {
     const key = freshKey();
     const expired = fs.storeWith({ clock: { now: () => new Date(Date.now() - 120_000) } });
