@@ -1,8 +1,8 @@
-import { Controller, Get, Head, Header, Param, Redirect } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Head, Header, HttpCode, Param, Post, Redirect } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { FileMetaResponse } from './downloads.dto';
+import { DownloadSessionResponse, DownloadSessionUrlRequest, DownloadSessionUrlResponse, FileMetaResponse } from './downloads.dto';
 import { DownloadsService } from './downloads.service';
 
 /** The public share links; no bearer token: the link is the capability. */
@@ -35,6 +35,28 @@ export class DownloadsController {
   })
   async download(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string): Promise<{ url: string }> {
     return { url: await this.downloads.downloadUrl(userIdHash, fileId) };
+  }
+
+  @Post('download/:userIdHash/:fileId/session')
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
+  @ApiOperation({ summary: '[ext] Count one download and open a session: fetch the blob in any number of ranged requests and resume later, counting nothing more' })
+  @ApiErrors('downloadSession')
+  @ApiCreatedResponse({ type: DownloadSessionResponse, description: 'One download counted; the session token, a signed URL and their expiry' })
+  startSession(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string): Promise<DownloadSessionResponse> {
+    return this.downloads.startSession(userIdHash, fileId);
+  }
+
+  @Post('download/:userIdHash/:fileId/session/url')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
+  @ApiOperation({ summary: '[ext] A fresh signed URL for an open download session of this file; counts nothing' })
+  @ApiErrors('downloadSessionUrl')
+  @ApiOkResponse({ type: DownloadSessionUrlResponse, description: 'A fresh signed URL of the blob' })
+  sessionUrl(@Param('userIdHash') userIdHash: string, @Param('fileId') fileId: string, @Body() body: DownloadSessionUrlRequest): Promise<DownloadSessionUrlResponse> {
+    return this.downloads.sessionUrl(userIdHash, fileId, body.session);
   }
 
   @Get('meta/:userIdHash/:fileId')

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
 import type * as wire from '@coffer/contract';
 import type { FileRecord } from '../files/file.repository';
 import { KdfParamsDto } from '../files/files.dto';
@@ -45,4 +46,42 @@ export function toFileMeta(file: FileRecord): FileMetaResponse {
     encrypted_metadata: file.encryptedMetadata,
     nonce_prefix: file.noncePrefix,
   };
+}
+
+/** 32 random bytes, base64url without padding. */
+const SESSION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export class DownloadSessionResponse implements wire.DownloadSessionResponse {
+  @ApiProperty({ description: 'Opaque secret bound to this file: exchange it for fresh signed URLs until expires_at, counting nothing. Keep it like the link itself.' })
+  session!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the session stops working (24 hours after it was started)' })
+  expires_at!: string;
+
+  @ApiProperty({ format: 'uri', description: 'Signed GET of the blob; a Range request is answered 206 with that byte range' })
+  url!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When url stops working (DOWNLOAD_URL_TTL_SECONDS, never after the session)' })
+  url_expires_at!: string;
+
+  @ApiProperty({ description: 'Size of the blob in bytes' })
+  size!: number;
+}
+
+export class DownloadSessionUrlRequest implements wire.DownloadSessionUrlRequest {
+  @ApiProperty({ description: 'The session token the counted download answered', pattern: SESSION_TOKEN_PATTERN.source })
+  @IsString()
+  @Matches(SESSION_TOKEN_PATTERN, { message: 'session must be the token a download session answered' })
+  session!: string;
+}
+
+export class DownloadSessionUrlResponse implements wire.DownloadSessionUrlResponse {
+  @ApiProperty({ format: 'uri', description: 'A fresh signed GET of the blob; takes Range requests' })
+  url!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When url stops working' })
+  url_expires_at!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the session stops working' })
+  expires_at!: string;
 }

@@ -14,4 +14,9 @@ export class DownloadsScheduler {
   pruneCounters(): Promise<boolean> {
     return this.jobs.run('downloads.prune-counters', async () => void (await this.downloads.pruneCounters()), everySeconds(3600));
   }
+
+  @Cron(CronExpression.EVERY_HOUR)
+  pruneSessions(): Promise<boolean> {
+    return this.jobs.run('downloads.prune-sessions', async () => void (await this.downloads.pruneSessions()), everySeconds(3600));
+  }
 }

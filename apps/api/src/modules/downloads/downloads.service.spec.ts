@@ -27,7 +27,7 @@ const shared = {
 } as FileRecord;
 
 function service(files: jest.Mocked<FileRepository>, counters: jest.Mocked<DownloadCounterRepository> = strictMock('counters'), store: jest.Mocked<ObjectStore> = strictMock('store')) {
-  return new DownloadsService(files, counters, store, clock, config);
+  return new DownloadsService(files, counters, store, clock, config, strictMock('sessions'));
 }
 
 describe('DownloadsService', () => {
