@@ -106,6 +106,14 @@ export const ROUTES = {
     method: 'GET', path: '/files/download/{userIdHash}/{fileId}', auth: 'none', success: 303, extension: false,
     errors: ['NOT_FOUND', 'DOWNLOAD_LIMIT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
   },
+  downloadSession: {
+    method: 'POST', path: '/files/download/{userIdHash}/{fileId}/session', auth: 'none', success: 201, extension: true,
+    errors: [...BODY_ERRORS, 'NOT_FOUND', 'DOWNLOAD_LIMIT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  downloadSessionUrl: {
+    method: 'POST', path: '/files/download/{userIdHash}/{fileId}/session/url', auth: 'none', success: 200, extension: true,
+    errors: [...BODY_ERRORS, 'NOT_FOUND', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
   meta: { method: 'GET', path: '/files/meta/{userIdHash}/{fileId}', auth: 'none', success: 200, extension: true, errors: ['NOT_FOUND', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'] },
 } as const satisfies Record<string, RouteContract>;
 
