@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import * as crypto from '@coffer/crypto';
 import { encryptMetadata, keyCommitment } from '@coffer/crypto';
-import { checkedAgainstCommitment, checkKeyBeforeDownload, CommitmentMismatch, mismatchFailure } from './key-check';
+import { checkedAgainstCommitment, checkKeyBeforeDownload, CommitmentMismatch, matchesCommitment, mismatchFailure } from './key-check';
+
+jest.mock('@coffer/crypto', () => {
+  const actual = jest.requireActual<typeof import('@coffer/crypto')>('@coffer/crypto');
+  return { ...actual, verifyKeyCommitment: jest.fn(actual.verifyKeyCommitment) };
+});
+const verifyKeyCommitment = jest.mocked(crypto.verifyKeyCommitment);
 
 async function collect(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -68,5 +75,34 @@ describe('checkKeyBeforeDownload', () => {
   it('calls a record that does not open with a key matching the commitment tampered with', () => {
     const other = encryptMetadata(metadata, randomBytes(32), fileId);
     expect(() => checkKeyBeforeDownload({ ...meta, encrypted_metadata: other }, fileId, { dek, commitment, source: 'key' }, undefined)).toThrow(/tampered with/);
+  });
+});
+
+describe('matchesCommitment', () => {
+  const dek = randomBytes(32);
+  const prefix = randomBytes(7);
+  const commitment = keyCommitment(dek, prefix);
+
+  beforeEach(() => verifyKeyCommitment.mockClear());
+
+  it('compares through libs/crypto\'s constant-time check, not string equality', () => {
+    expect(matchesCommitment(dek, prefix, commitment)).toBe(true);
+    expect(matchesCommitment(randomBytes(32), prefix, commitment)).toBe(false);
+    expect(verifyKeyCommitment).toHaveBeenCalledTimes(2);
+    expect(verifyKeyCommitment).toHaveBeenLastCalledWith(expect.any(Buffer), prefix, commitment);
+  });
+
+  it('is the check used before the download and on the downloaded prefix', async () => {
+    const meta = { nonce_prefix: prefix.toString('hex'), encrypted_metadata: null };
+    expect(() => checkKeyBeforeDownload(meta, '8c1f0d2e-0000-4000-8000-000000000001', { dek: randomBytes(32), commitment, source: 'key' }, undefined)).toThrow(/wrong key/);
+    expect(verifyKeyCommitment).toHaveBeenCalledTimes(1);
+    await collect(checkedAgainstCommitment(pieces(Buffer.concat([prefix, randomBytes(20)]), 5), dek, commitment, async () => undefined));
+    expect(verifyKeyCommitment).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a malformed commitment (wrong length, not base64) instead of throwing', () => {
+    expect(matchesCommitment(dek, prefix, commitment.slice(0, 20))).toBe(false);
+    expect(matchesCommitment(dek, prefix, '')).toBe(false);
+    expect(matchesCommitment(dek, prefix, '!'.repeat(44))).toBe(false);
   });
 });

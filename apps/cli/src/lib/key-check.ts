@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { decryptMetadata, DecryptionError, keyCommitment, type FileMetadata } from '@coffer/crypto';
+import { decryptMetadata, DecryptionError, verifyKeyCommitment, type FileMetadata } from '@coffer/crypto';
 import type { FileMeta } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
@@ -50,8 +50,9 @@ export async function rememberNoncePrefix(ctx: Context, fileId: string, prefix: 
   }
 }
 
+/** In constant time, like every value derived from a secret (the commitment is an HMAC under the file key). */
 export function matchesCommitment(dek: Buffer, prefix: Buffer, commitment: string): boolean {
-  return keyCommitment(dek, prefix) === commitment;
+  return verifyKeyCommitment(dek, prefix, commitment);
 }
 
 /**

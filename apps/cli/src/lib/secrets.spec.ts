@@ -1,5 +1,5 @@
 import { CliError, UsageError } from './errors';
-import { readSecret, stripFinalNewline } from './secrets';
+import { readSecret, sameSecret, stripFinalNewline } from './secrets';
 import { memoryIo, testContext } from '../../test/test-io';
 
 const spec = { what: 'passphrase', envVar: 'COFFER_PASSPHRASE', alternatives: '--passphrase-file or --passphrase-stdin' };
@@ -32,6 +32,16 @@ describe('readSecret', () => {
     const ctx = testContext({}, {}, memoryIo('one\n'));
     await readSecret(ctx, { ...spec, stdinOption: '--passphrase-stdin' });
     await expect(readSecret(ctx, { ...spec, what: 'password', stdinOption: '--password-stdin' })).rejects.toThrow(UsageError);
+  });
+});
+
+describe('sameSecret', () => {
+  it('tells equal secrets from different ones, whatever their lengths', () => {
+    expect(sameSecret('vault password 1234', 'vault password 1234')).toBe(true);
+    expect(sameSecret('vault password 1234', 'vault password 1235')).toBe(false);
+    expect(sameSecret('vault password 1234', 'vault password 12345')).toBe(false);
+    expect(sameSecret('', '')).toBe(true);
+    expect(sameSecret('é', 'e\u0301')).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MIN_PASSPHRASE_LENGTH } from '@coffer/crypto';
 import type { Context } from './context';
@@ -67,9 +68,15 @@ async function readFromSources(ctx: Context, spec: SecretSpec): Promise<string> 
   if (spec.confirm) {
     if (spec.minLength !== undefined && [...first].length < spec.minLength) return first; // rejected by the caller's check
     const second = await promptHidden(ctx.io, `Repeat the ${spec.what}: `);
-    if (first !== second) throw new UsageError(`the two ${spec.what}s do not match`, 'Try again.');
+    if (!sameSecret(first, second)) throw new UsageError(`the two ${spec.what}s do not match`, 'Try again.');
   }
   return first;
+}
+
+/** Two secrets compared in constant time (through their SHA-256, so their lengths do not show either). */
+export function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 export async function readSecretFile(path: string, what: string): Promise<string> {
