@@ -20,12 +20,14 @@ const SERVER_MODULES = {
   mail: [],
   storage: [],
   'rate-limit': [],
+  web: [],
 };
 
 /** Workspaces and the libraries each may import (apps never import each other). */
 const WORKSPACES = {
   'apps/api': ['libs/contract', 'libs/storage'],
   'apps/cli': ['libs/contract', 'libs/crypto', 'libs/state-files'],
+  'apps/web': ['libs/contract'],
   'libs/contract': [],
   'libs/crypto': ['libs/state-files'],
   'libs/state-files': [],
@@ -71,7 +73,7 @@ module.exports = {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs/' },
-      to: { path: reached(['apps/api', 'apps/cli']) },
+      to: { path: reached(['apps/api', 'apps/cli', 'apps/web']) },
     },
     {
       name: 'api-infrastructure-below-modules',

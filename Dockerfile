@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The API server. Build: docker build -t coffer-api .
-# Only the server's workspaces (apps/api, libs/storage, libs/contract) are installed and copied:
-# the image carries neither the CLI nor libs/crypto and its native AES-GCM binding.
+# Only the server's workspaces (apps/api, libs/storage, libs/contract) are installed and copied,
+# plus the browser pages apps/web builds (static files in apps/web/dist, served by the API): the
+# image carries neither the CLI nor libs/crypto and its native AES-GCM binding, nor Vite.
 # scripts/check-image-layout.js (run by .ci/run) reads this file and replays its COPY and npm steps
 # without a Docker engine, then checks and measures the /app they produce: it understands FROM,
 # WORKDIR, COPY [--from] [--chown] and RUN (one command per line, `\` continuations), so keep to those.
@@ -14,6 +15,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
+COPY apps/web/package.json apps/web/
 COPY libs/contract/package.json libs/contract/
 COPY libs/crypto/package.json libs/crypto/
 COPY libs/state-files/package.json libs/state-files/
@@ -22,14 +24,15 @@ COPY libs/storage/package.json libs/storage/
 FROM toolchain AS build
 # The server's packages and the root's build tools. Scripts off: the root's `prepare` would build
 # every workspace; argon2 is the one package whose install script the server needs.
-RUN npm ci -w @coffer/api --include-workspace-root --ignore-scripts --no-audit --no-fund && npm rebuild argon2
+RUN npm ci -w @coffer/api -w @coffer/web --include-workspace-root --ignore-scripts --no-audit --no-fund && npm rebuild argon2
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig*.json ./
 COPY libs/contract ./libs/contract
 COPY libs/storage ./libs/storage
 COPY apps/api ./apps/api
-RUN node scripts/prisma-generate.js && npx tsc -b apps/api
+COPY apps/web ./apps/web
+RUN node scripts/prisma-generate.js && npx tsc -b apps/api && npx vite build apps/web --logLevel warn
 
 FROM toolchain AS runtime-deps
 # Production packages only. --omit=optional as well: npm marks the Prisma CLI and TypeScript
@@ -54,6 +57,7 @@ COPY --from=build --chown=node:node /app/libs/storage/package.json /app/libs/sto
 COPY --from=build --chown=node:node /app/libs/storage/dist /app/libs/storage/dist
 COPY --from=build --chown=node:node /app/apps/api/package.json /app/apps/api/
 COPY --from=build --chown=node:node /app/apps/api/dist /app/apps/api/dist
+COPY --from=build --chown=node:node /app/apps/web/dist /app/apps/web/dist
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -27,6 +27,12 @@ export default tseslint.config(
     },
   },
   {
+    // The browser pages: their own program (DOM types, JSX for Preact), apps/web/tsconfig.json.
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/vite.config.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { project: './apps/web/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     // Not part of tsconfig.test.json's program (the Prisma CLI loads it by itself).
     files: ['prisma.config.ts'],
     extends: [tseslint.configs.disableTypeChecked],

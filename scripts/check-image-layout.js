@@ -16,7 +16,8 @@
  * Then it asserts what must not be in the runtime /app (the CLI, libs/crypto, TypeScript, the
  * Prisma and Nest CLIs, compiler leftovers), prints the layout's size against its budget, and
  * starts the server from the layout (embedded database, development mode) to see that it answers
- * /api/healthz, serves the docs UI and registers an account (argon2, Prisma, migrations, mail).
+ * /api/healthz, serves the docs UI and the recipient page, and registers an account (argon2,
+ * Prisma, migrations, mail).
  *
  * Usage: node scripts/check-image-layout.js [--keep] [--dockerfile <file>]
  *   --keep leaves the temporary directory; --dockerfile checks another file against this context.
@@ -52,11 +53,14 @@ const MUST_NOT_EXIST = [
   'node_modules/@coffer/crypto',
   'node_modules/.bin/prisma',
   'node_modules/.bin/tsc',
+  'node_modules/vite',
+  'node_modules/@coffer/web',
+  'apps/web/src',
   'node_modules/node-addon-api',
   'node_modules/argon2/prebuilds',
   'node_modules/argon2/build/Release/obj.target',
 ];
-const MUST_EXIST = ['node_modules/argon2/build/Release/argon2.node', 'apps/api/dist/main.js', 'prisma/migrations'];
+const MUST_EXIST = ['node_modules/argon2/build/Release/argon2.node', 'apps/api/dist/main.js', 'prisma/migrations', 'apps/web/dist/s.html', 'apps/web/dist/index.html'];
 
 const mb = (bytes) => bytes / 1e6;
 const fail = (message) => {
@@ -164,7 +168,7 @@ function replay(stages, work) {
   const compiling = stages.filter((s) => s.steps.some((step) => step.op === 'RUN' && /\btsc -b\b/.test(step.rest)));
   if (compiling.length !== 1) fail(`expected one stage that runs tsc -b, found ${compiling.length}`);
   const builtByCi = compiling[0].name;
-  for (const file of ['apps/api/dist/main.js', 'libs/contract/dist/index.js', 'libs/storage/dist/index.js']) {
+  for (const file of ['apps/api/dist/main.js', 'libs/contract/dist/index.js', 'libs/storage/dist/index.js', 'apps/web/dist/s.html']) {
     if (!fs.existsSync(path.join(ROOT, file))) fail(`${file} is missing: run npm run build first (it stands for the ${builtByCi} stage)`);
   }
 
@@ -302,7 +306,9 @@ async function smoke(app, stage, work) {
       body: JSON.stringify({ email: 'layout-check@example.com', password: 'correct horse battery staple' }),
     });
     if (register.status !== 201) fail(`register answered ${register.status}: ${await register.text()}\n${output.slice(-3000)}`);
-    console.log(`server from the layout (node ${process.versions.node}): healthz 200, docs UI served, register 201`);
+    const page = await fetch(`${base}/s/usrh-0123456789abcdef0123456789abcdef/3f2a0c1e-8a43-4bb6-9f5e-0d6f0e4f1a2b`);
+    if (page.status !== 200 || !/<script type="module"/.test(await page.text())) fail(`the recipient page is not served (${page.status})`);
+    console.log(`server from the layout (node ${process.versions.node}): healthz 200, docs UI served, register 201, recipient page served`);
   } finally {
     server.kill('SIGTERM');
     await exited;

@@ -19,6 +19,7 @@ import { MetricsModule } from '../modules/metrics/metrics.module';
 import { RateLimitModule } from '../modules/rate-limit/rate-limit.module';
 import { StorageModule } from '../modules/storage/storage.module';
 import { TokensModule } from '../modules/tokens/tokens.module';
+import { WebModule } from '../modules/web/web.module';
 import { LoggingModule } from './logging.module';
 
 export interface AppDependencies {
@@ -49,6 +50,7 @@ export class AppModule {
         AccountKeysModule,
         AccountDeletionModule,
         AdminModule,
+        WebModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -1,0 +1,4 @@
+import { render } from 'preact';
+import { RecipientApp } from './app';
+
+render(<RecipientApp />, document.getElementById('root')!);
