@@ -11,7 +11,8 @@
 //                    clients. rclone has no sink: its row there is crypt over a local tmpfs remote.
 //
 //   npx tsc -b && node bench/compare-transfer.js [--sizes 256,1024] [--runs 5] [--targets s3,sink]
-//        [--dir /tmp/coffer-bench] [--rss-4g] [--quick]
+//        [--dir /tmp/coffer-bench] [--rss-4g] [--quick] [--directions upload,download]
+//        [--out compare-transfer]   (the name of bench/out/<name>.json)
 // Writes bench/out/compare-transfer.json. Downloads are written to /dev/shm (tmpfs) for every tool,
 // so the disk is out of the comparison (coffer decrypt's final fsync is then nearly free).
 'use strict';
@@ -30,6 +31,8 @@ const sizesMiB = String(C.flag('sizes', quick ? '64' : '256,1024')).split(',').m
 const runs = Number(C.flag('runs', quick ? 3 : 5));
 const targets = String(C.flag('targets', 's3,sink')).split(',');
 const workDir = String(C.flag('dir', '/tmp/coffer-bench'));
+const outName = String(C.flag('out', 'compare-transfer'));
+const directions = String(C.flag('directions', 'upload,download')).split(',');
 const rss4g = C.flag('rss-4g', false) === true || (!quick && C.flag('no-rss-4g', false) !== true);
 const shm = '/dev/shm/coffer-bench-out';
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
@@ -72,7 +75,7 @@ async function main() {
       report.download[sizeMiB] = {};
 
       // ---------- upload ----------
-      for (const target of targets) {
+      for (const target of directions.includes('upload') ? targets : []) {
         console.error(`upload ${sizeMiB} MiB → ${target}`);
         let sink;
         if (target === 'sink') {
@@ -107,6 +110,10 @@ async function main() {
       }
 
       // ---------- download ----------
+      if (!directions.includes('download')) {
+        C.writeResult(outName, report);
+        continue;
+      }
       console.error(`preparing downloads of ${sizeMiB} MiB…`);
       const { encrypt, randomDek } = require(join(C.ROOT, 'libs/crypto/dist/index.js'));
       const dek = randomDek();
@@ -170,7 +177,7 @@ async function main() {
       await cleanS3();
       rmSync(blobPath, { force: true });
       rmSync(agePath, { force: true });
-      C.writeResult('compare-transfer', report); // partial results survive an interrupted run
+      C.writeResult(outName, report); // partial results survive an interrupted run
     }
 
     if (rss4g) {
@@ -199,7 +206,7 @@ async function main() {
     const down = report.download[sizeMiB]?.sink?.cases.find((c) => c.name === 'coffer decrypt');
     report.rss[sizeMiB] = { upload_rss_MiB: up?.rss_MiB_max, decrypt_rss_MiB: down?.rss_MiB_max };
   }
-  C.writeResult('compare-transfer', report);
+  C.writeResult(outName, report);
 }
 
 /** Every upload the fake API completed carried a sealed key: the bench measured the no-password path. */

@@ -151,4 +151,6 @@ function writeReport() {
   console.error(`updated ${DOC}`);
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { renderTransfer, renderCrypto, renderGeneric };
