@@ -21,6 +21,7 @@ const SERVER_MODULES = {
   storage: [],
   'rate-limit': [],
   web: [],
+  'web-session': ['auth', 'tokens', 'rate-limit'],
 };
 
 /** Workspaces and the libraries each may import (apps never import each other). */

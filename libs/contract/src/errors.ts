@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'MAIL_UNAVAILABLE',
   'KEY_VERSION_CONFLICT',
   'KEY_MISMATCH',
+  'CSRF_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -80,6 +81,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   MAIL_UNAVAILABLE: 'The verification mail cannot be sent; nothing was saved',
   KEY_VERSION_CONFLICT: 'The account keys changed since they were read (or were never created); read them again; nothing was written',
   KEY_MISMATCH: 'A different public key or sealed key is already stored and cannot be replaced; nothing was written',
+  CSRF_FAILED: 'A web-session request without a valid CSRF header, or sent from another site; nothing was done',
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

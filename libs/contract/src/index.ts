@@ -7,3 +7,4 @@ export * from './multipart';
 export type * from './keys';
 export type * from './downloads';
 export type * from './health';
+export * from './web-session';

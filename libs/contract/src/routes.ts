@@ -98,6 +98,19 @@ export const ROUTES = {
     errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'KEY_VERSION_CONFLICT', 'KEY_MISMATCH', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
   },
 
+  webLogin: {
+    method: 'POST', path: '/api/web/session', auth: 'none', success: 200, extension: true,
+    errors: [...BODY_ERRORS, 'INVALID_CREDENTIALS', 'CSRF_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  webRefresh: {
+    method: 'POST', path: '/api/web/session/refresh', auth: 'none', success: 200, extension: true,
+    errors: [...BODY_ERRORS, 'INVALID_TOKEN', 'CSRF_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+  webLogout: {
+    method: 'DELETE', path: '/api/web/session', auth: 'none', success: 204, extension: true,
+    errors: [...BODY_ERRORS, 'CSRF_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  },
+
   checkLink: {
     method: 'HEAD', path: '/files/download/{userIdHash}/{fileId}', auth: 'none', success: 200, extension: true,
     errors: ['NOT_FOUND', 'DOWNLOAD_LIMIT', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],

@@ -20,6 +20,7 @@ import { RateLimitModule } from '../modules/rate-limit/rate-limit.module';
 import { StorageModule } from '../modules/storage/storage.module';
 import { TokensModule } from '../modules/tokens/tokens.module';
 import { WebModule } from '../modules/web/web.module';
+import { WebSessionModule } from '../modules/web-session/web-session.module';
 import { LoggingModule } from './logging.module';
 
 export interface AppDependencies {
@@ -50,6 +51,7 @@ export class AppModule {
         AccountKeysModule,
         AccountDeletionModule,
         AdminModule,
+        WebSessionModule,
         WebModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   MAIL_UNAVAILABLE: 503,
   KEY_VERSION_CONFLICT: 409,
   KEY_MISMATCH: 409,
+  CSRF_FAILED: 403,
 } as const satisfies Record<ErrorCode, number>;
 
 /** Statuses of errors that are not DomainErrors (routing, Express), and the code they get. */
