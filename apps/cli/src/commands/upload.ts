@@ -9,10 +9,14 @@ import { describeError, ReportedFailure } from '../lib/report-error';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { readPassphrase } from '../lib/secrets';
 import { regularFileSize, uploadFile, type UploadKeying, type UploadResult } from '../lib/upload-file';
+import { abortPending, listPending } from '../lib/pending-uploads';
 import { beginOpeningVault, vaultExists } from '../lib/vault-access';
 
 export interface UploadOptions {
   name?: string;
+  parallel?: string;
+  listPending?: boolean;
+  abort?: string;
   vault: boolean;
   passphrase?: boolean;
   passphraseFile?: string;
@@ -27,7 +31,22 @@ export function isPassphraseMode(options: UploadOptions): boolean {
   return !options.vault || options.passphrase === true || options.passphraseFile !== undefined || options.passphraseStdin === true;
 }
 
+export const DEFAULT_PARALLEL = 4;
+const MAX_PARALLEL = 32;
+
+/** `--parallel N`: parts of a large file in flight at once, 1..32. */
+export function parallelParts(options: UploadOptions): number {
+  if (options.parallel === undefined) return DEFAULT_PARALLEL;
+  const n = /^\d+$/.test(options.parallel) ? Number(options.parallel) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PARALLEL) throw new UsageError(`--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
+  return n;
+}
+
 export function validateUploadOptions(files: string[], options: UploadOptions): void {
+  const actions = [options.listPending === true, options.abort !== undefined, files.length > 0].filter(Boolean).length;
+  if (actions === 0) throw new UsageError('no file to upload given', 'Give one or more files, or --list-pending, or --abort <file|id>.');
+  if (actions > 1) throw new UsageError('--list-pending, --abort and files to upload cannot be combined');
+  parallelParts(options);
   if (options.name !== undefined && files.length > 1) throw new UsageError('--name can only be used when uploading one file');
   if (options.passphraseFile !== undefined && options.passphraseStdin) throw new UsageError('--passphrase-file and --passphrase-stdin cannot be used together');
 }
@@ -35,8 +54,11 @@ export function validateUploadOptions(files: string[], options: UploadOptions): 
 export function uploadCommand(runtime: Runtime): Command {
   return new Command('upload')
     .description('encrypt files and upload them; prints a share link for each')
-    .argument('<files...>', 'files to upload')
+    .argument('[files...]', 'files to upload')
     .option('-n, --name <name>', 'name to show instead of the file name (one file only)')
+    .option('--parallel <n>', `parts of a large file sent at once (default ${DEFAULT_PARALLEL})`)
+    .option('--list-pending', 'list the interrupted uploads of large files that this device can continue')
+    .option('--abort <file|id>', 'discard an interrupted upload (by its file path or file id)')
     .option('-p, --passphrase', 'passphrase mode: derive the key from a passphrase (COFFER_PASSPHRASE or a prompt) instead of keeping it in the vault')
     .option('-N, --no-vault', 'same as --passphrase (Hashdrop spelling)')
     .option('--passphrase-file <path>', 'passphrase mode, passphrase read from this file')
@@ -46,11 +68,14 @@ export function uploadCommand(runtime: Runtime): Command {
       validateUploadOptions(files, options);
       const ctx = contextFor(runtime, command);
       const server = (await ctx.server()).url;
+      if (options.listPending) return listPending(ctx, server);
       const credentials = await loadCredentials(ctx);
       // Before asking for any secret: uploading needs a login on this server.
       if (!credentials || credentials.server !== server) {
         throw new CliError(`you are not logged in to ${server}`, 'Run `coffer auth login` first.');
       }
+      if (options.abort !== undefined) return abortPending(ctx, new CofferApi(ctx, server), options.abort);
+      const tuning = { parallel: parallelParts(options) };
       // A file that cannot be read is reported before any secret is asked for.
       const unreadable = new Map<string, unknown>();
       for (const path of files) await regularFileSize(path, `upload of ${path}`).catch((error: unknown) => unreadable.set(path, error));
@@ -69,7 +94,7 @@ export function uploadCommand(runtime: Runtime): Command {
           continue;
         }
         try {
-          const result = await uploadFile(ctx, api, path, keying, options.name);
+          const result = await uploadFile(ctx, api, path, keying, options.name, tuning);
           outcomes.push({ ok: true, ...result });
           if (!ctx.out.json) printUploaded(ctx, result);
         } catch (error) {

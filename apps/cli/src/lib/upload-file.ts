@@ -1,5 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, encryptMetadata, FileChangedError, newSalt, prestartEncryptWorker, randomDek, sealFileKey, type Vault } from '@coffer/crypto';
 import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
 import type { Context } from './context';
@@ -10,6 +10,9 @@ import { formatBytes } from './format';
 import { networkFailure } from './http-errors';
 import { putStream } from './http-transfer';
 import { guessMimeType } from './mime';
+import { isMultipart, MultipartApi } from './multipart-api';
+import { resumeMultipart, startMultipart, type MultipartFile } from './multipart-upload';
+import { findRecord } from './resume-record';
 import { rememberNames } from './name-cache';
 import { startProgress } from './progress';
 import { buildShareLink } from './share-link';
@@ -46,6 +49,17 @@ export interface UploadResult {
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
 
 /**
+ * Below this many blob bytes the server is not asked for a multipart upload: a multipart upload
+ * needs parts of at least 5 MiB, and a server that does not know the option is spared it.
+ */
+const MULTIPART_MIN_BYTES = 5 * 1024 * 1024 + 1;
+
+export interface UploadTuning {
+  /** Parts in flight at once (multipart uploads). */
+  parallel: number;
+}
+
+/**
  * Encrypts and uploads one file (presign → streamed PUT while the key is saved → complete) and
  * returns its share link. The vault entry is written before the upload is completed, so no failure
  * after the upload can leave a file whose key is lost; if it cannot be written, the PUT is aborted.
@@ -56,10 +70,21 @@ export async function uploadFile(
   path: string,
   keying: UploadKeying,
   name: string | undefined,
+  tuning: UploadTuning = { parallel: 4 },
 ): Promise<UploadResult> {
   const fileName = validateUploadName(name ?? basename(path));
   const what = `upload of ${path}`;
   const size = await regularFileSize(path, what);
+  // Files with an encrypted metadata record tell the server nothing about the plaintext.
+  const hidden = keying.mode === 'passphrase' || keying.seal !== undefined;
+  const mediaType = guessMimeType(fileName);
+  const multipartFile: MultipartFile = { path, sourcePath: resolve(path), fileName, mediaType, hidden, keying, parallel: tuning.parallel };
+  // A pending upload of this file started by this device is continued, not started again.
+  const pending = await findRecord(ctx, api.baseUrl, multipartFile.sourcePath);
+  if (pending) {
+    const resumed = await resumeMultipart(ctx, api, multipartFile, pending);
+    if (resumed) return resumed;
+  }
   // A large file is read and hashed on a worker thread: its start-up overlaps the presign (and a
   // passphrase's key derivation).
   prestartEncryptWorker(size);
@@ -75,10 +100,15 @@ export async function uploadFile(
   }
 
   const encryptedSize = blobSize(size);
-  // Files with an encrypted metadata record tell the server nothing about the plaintext.
-  const hidden = keying.mode === 'passphrase' || keying.seal !== undefined;
-  const mediaType = guessMimeType(fileName);
-  const presigned = await api.presign(hidden ? NEUTRAL_NAME : fileName, hidden ? NEUTRAL_MEDIA_TYPE : mediaType, encryptedSize, what);
+  const shownName = hidden ? NEUTRAL_NAME : fileName;
+  const shownType = hidden ? NEUTRAL_MEDIA_TYPE : mediaType;
+  // The source's identity as the resume record keeps it, taken before the server plans anything.
+  const sourceInfo = encryptedSize >= MULTIPART_MIN_BYTES ? await stat(path) : undefined;
+  const answer = sourceInfo ? await new MultipartApi(api).presign(shownName, shownType, encryptedSize, what) : await api.presign(shownName, shownType, encryptedSize, what);
+  if (isMultipart(answer)) {
+    return startMultipart(ctx, api, multipartFile, answer, { dek, passphraseSalt }, { size, mtimeMs: sourceInfo!.mtimeMs });
+  }
+  const presigned = answer;
   const fileId = presigned.file_id;
   ctx.out.debug(`${path}: file id ${fileId}, ${formatBytes(size)} → ${formatBytes(encryptedSize)} encrypted (${aesGcmImplementation()})`);
 
