@@ -85,6 +85,34 @@ describe('the coffer CLI, hardened', () => {
     });
   });
 
+  describe('auth verify after too many wrong codes', () => {
+    it('says to wait until the window ends (the Retry-After time), not to resend: neither a resend nor a new registration gives more tries', async () => {
+      const other = `cli-guesses-${randomBytes(4).toString('hex')}@example.com`;
+      expectOk(await run(['auth', 'register', '--email', other]));
+      const code = await t.mail.codeFor(other);
+      const wrong = (n: number) => String((Number(code) + 1 + n) % 1_000_000).padStart(6, '0');
+      let failed: CliRun | undefined;
+      for (let i = 0; i < 5; i++) {
+        failed = await run(['auth', 'verify', '--email', other, '--code', wrong(i)]);
+        expect(failed.code).toBe(1);
+        if (i < 4) expect(failed.stderr).toMatch(/^coffer: verification failed: wrong code/);
+      }
+      const [message, hint] = failed!.stderr.split('\n');
+      expect(message).toBe('coffer: verification failed: too many wrong codes for this e-mail address; until the wait is over no code is accepted, not even the right one');
+      expect(hint).toMatch(/^Try again in \d+ min( \d+ s)? \(at \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. Neither `coffer auth resend` nor registering again gives more tries before then\. /);
+      expect(failed!.stderr).not.toMatch(/get a new one with `coffer auth resend`/i);
+      // What the hint says holds: a new registration's code is refused too, and so is the first one.
+      const mails = t.mail.messages.length;
+      expectOk(await run(['auth', 'register', '--email', other]));
+      const fresh = await t.mail.codeFor(other, { after: mails });
+      for (const tried of [fresh, code]) {
+        const refused = await run(['auth', 'verify', '--email', other, '--code', tried]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/^coffer: verification failed: too many wrong codes for this e-mail address/);
+      }
+    });
+  });
+
   describe('decrypt with a wrong key or passphrase', () => {
     const upload = async (name: string, bytes: Buffer, extra: string[] = []): Promise<Uploaded> => {
       await writeFile(join(root, name), bytes);

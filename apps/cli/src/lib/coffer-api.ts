@@ -2,7 +2,7 @@ import type * as wire from '@coffer/contract';
 import { ApiClient } from './api-client';
 import type { Context } from './context';
 import { CliError } from './errors';
-import type { ErrorAnswer } from './http-errors';
+import { parseRetryAfter, retryHint, type ErrorAnswer } from './http-errors';
 
 /**
  * The wire types of docs/API.md, from the contract the server implements. Fields marked [ext]
@@ -41,6 +41,18 @@ export class AccountKeysUnsupported extends CliError {
   override readonly name = 'AccountKeysUnsupported';
 }
 
+/**
+ * The guesses of an address are spent (docs/API.md, route 6): one budget per address across all its
+ * codes, for a window that a resend or a new registration does not reset. The codes stay live.
+ */
+export function tooManyCodeGuesses(answer: ErrorAnswer, nowMs: number): CliError {
+  return new CliError(
+    'verification failed: too many wrong codes for this e-mail address; until the wait is over no code is accepted, not even the right one',
+    `${retryHint(parseRetryAfter(answer.retryAfter, nowMs), nowMs)} Neither \`coffer auth resend\` nor registering again gives more tries before then. ` +
+      'Then verify with your code if it has not expired, else register again (`coffer auth register`) for a new one.',
+  );
+}
+
 /** The Coffer API (docs/API.md), one method per endpoint the CLI uses. */
 export class CofferApi {
   readonly client: ApiClient;
@@ -75,7 +87,7 @@ export class CofferApi {
         INVALID_CODE: () =>
           new CliError('verification failed: wrong code, or no account waiting for verification with this e-mail', 'Check the code in the e-mail, or get a new one with `coffer auth resend`.'),
         CODE_EXPIRED: () => new CliError('verification failed: the code has expired', 'Register again with `coffer auth register` for a new code (a resend only re-mails codes that have not expired).'),
-        TOO_MANY_ATTEMPTS: () => new CliError('verification failed: too many wrong codes; this code is void', 'Get a new one with `coffer auth resend`.'),
+        TOO_MANY_ATTEMPTS: (answer) => tooManyCodeGuesses(answer, Date.now()),
       },
     });
   }
