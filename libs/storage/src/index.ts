@@ -31,6 +31,7 @@ export {
   type PresignUploadPartOptions,
   type UploadedPart,
 } from './multipart';
+export { abortMultipartUploads } from './abort-uploads';
 export {
   assertValidKey,
   assertValidPrefix,

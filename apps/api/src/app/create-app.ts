@@ -53,7 +53,7 @@ function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void
     FS_STORAGE_PATH.replace(/\/$/, ''),
     createFsBlobHandler(store, {
       onError: (err: unknown) => logger.error(err instanceof Error ? err.stack : String(err)),
-      mayUpload: (key) => permissions.check(key),
+      mayUpload: (key, part) => permissions.check(key, part),
     }),
   );
 }

@@ -31,6 +31,16 @@ export interface Limits {
   dailyDownloadLimit: number;
 }
 
+/** Multipart uploads (issue 19; docs/API.md "Multipart uploads"). */
+export interface MultipartConfig {
+  /** A presign with `multipart: true` and at least this declared size gets a multipart upload. */
+  thresholdBytes: number;
+  /** Encrypted frames per part (raised for files that would otherwise need more than 10,000 parts). */
+  partFrames: number;
+  /** How long complete waits for a storage join before answering 202. */
+  completeWaitMs: number;
+}
+
 export interface Lifetimes {
   presignSeconds: number;
   downloadUrlSeconds: number;
@@ -51,6 +61,7 @@ export interface AppConfig {
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   secrets: Secrets;
   limits: Limits;
+  multipart: MultipartConfig;
   ttl: Lifetimes;
   otpMaxAttempts: number;
   rateLimitEnabled: boolean;

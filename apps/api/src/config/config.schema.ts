@@ -46,7 +46,12 @@ export const envSchema = z.object({
   ADMIN_TOKEN: secret.optional(),
   METRICS_TOKEN: secret.optional(),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
-  MAX_FILE_SIZE_BYTES: int(1).default(5_000_000_000),
+  MAX_FILE_SIZE_BYTES: int(1).default(1024 ** 4),
+  // Multipart uploads (issue 19): opt-in at presign from this declared size; at most 5 GB, the single-PUT limit.
+  MULTIPART_THRESHOLD_BYTES: int(1, 5_000_000_000).default(64 * 1024 ** 2),
+  // Frames of 65,568 bytes per part: 80 is the fewest that make the 5 MiB S3 minimum, 81,884 the most under 5 GiB.
+  MULTIPART_PART_FRAMES: int(80, 81_884).default(128),
+  MULTIPART_COMPLETE_WAIT_MS: int(0, 50_000).default(20_000),
   USER_QUOTA_BYTES: int(1).default(10 * 1024 ** 3),
   GLOBAL_QUOTA_BYTES: int(0).default(0),
   MAX_FILES_PER_USER: int(1).default(10_000),

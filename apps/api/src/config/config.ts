@@ -39,6 +39,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxFilesPerUser: env.MAX_FILES_PER_USER,
       dailyDownloadLimit: env.DAILY_DOWNLOAD_LIMIT,
     },
+    multipart: {
+      thresholdBytes: env.MULTIPART_THRESHOLD_BYTES,
+      partFrames: env.MULTIPART_PART_FRAMES,
+      completeWaitMs: env.MULTIPART_COMPLETE_WAIT_MS,
+    },
     ttl: {
       presignSeconds: env.PRESIGN_TTL_SECONDS,
       downloadUrlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ownerKeyPrefix, type ObjectStore } from '@coffer/storage';
+import { abortMultipartUploads, ownerKeyPrefix, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -35,6 +35,8 @@ export class AccountDeletionService {
     const prefix = ownerKeyPrefix(this.config.secrets.userIdHash, account.id);
     try {
       await this.store.deletePrefix(prefix);
+      // Multipart uploads are not objects: their parts go with an abort.
+      await abortMultipartUploads(this.store, prefix);
     } catch (err) {
       this.logger.error(`cannot delete the objects of account ${account.id}: ${(err as Error).message}`);
       throw new DomainError('SERVICE_UNAVAILABLE', 'Storage is unavailable; the account was not deleted, try again later');
@@ -50,6 +52,7 @@ export class AccountDeletionService {
     for (const prefix of await this.deletions.dueSweeps(this.clock.now(), limit)) {
       try {
         await this.store.deletePrefix(prefix);
+        await abortMultipartUploads(this.store, prefix);
         await this.deletions.finishSweep(prefix);
         swept++;
       } catch (err) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { OWNER_HASH_MARKER, type ObjectStore } from '@coffer/storage';
+import { abortMultipartUploads, OWNER_HASH_MARKER, type ObjectStore } from '@coffer/storage';
 import { bearerTokenMatches } from '../../common/bearer-token';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -30,6 +30,7 @@ export class AdminService {
     }
     const tables = await this.admin.wipeAllTables();
     const objects = await this.store.deletePrefix(OWNER_HASH_MARKER);
+    await abortMultipartUploads(this.store, OWNER_HASH_MARKER);
     this.logger.warn(`reset: emptied ${tables.length} tables and deleted ${objects} objects`);
   }
 }

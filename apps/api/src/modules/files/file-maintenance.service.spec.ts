@@ -49,8 +49,8 @@ describe('FileMaintenanceService', () => {
       const failed = await new FileMaintenanceService(files, objects, strictMock('store'), clock).expireStaleUploads();
 
       expect(failed).toBe(1);
-      expect(files.findStalePending).toHaveBeenCalledWith(new Date(NOW.getTime() - UPLOAD_GRACE_MS), undefined, 200);
-      expect(files.endLife).toHaveBeenCalledWith(USER, 'a', ['pending'], 'failed', NOW);
+      expect(files.findStalePending).toHaveBeenCalledWith(new Date(NOW.getTime() - UPLOAD_GRACE_MS), undefined, 200, NOW);
+      expect(files.endLife).toHaveBeenCalledWith(USER, 'a', ['pending'], 'failed', NOW, { unlessCompletingAt: NOW });
       expect(objects.remove).toHaveBeenCalledTimes(1);
       expect(objects.remove).toHaveBeenCalledWith(ended(stale[0], 'pending'));
     });

@@ -37,8 +37,9 @@ export class FileMaintenanceService {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - UPLOAD_GRACE_MS);
     let failed = 0;
-    for await (const file of this.pages((after) => this.files.findStalePending(cutoff, after, BATCH_SIZE))) {
-      const ended = await this.files.endLife(file.userId, file.id, ['pending'], 'failed', now);
+    for await (const file of this.pages((after) => this.files.findStalePending(cutoff, after, BATCH_SIZE, now))) {
+      // A running multipart completion renews its hold; the file is left to it.
+      const ended = await this.files.endLife(file.userId, file.id, ['pending'], 'failed', now, { unlessCompletingAt: now });
       if (!ended) continue;
       failed += 1;
       await this.objects.remove(ended);

@@ -5,6 +5,7 @@ import { OBJECT_STORE } from '../storage/storage.module';
 import { UPLOAD_GRACE_MS } from '../storage/upload-grace';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository } from './file.repository';
+import { MultipartSweeper } from './multipart-sweeper.service';
 
 const BATCH_SIZE = 500;
 
@@ -17,6 +18,8 @@ export interface ReconcileResult {
   sizeMismatches: number;
   /** Completed files whose object is gone: failed. */
   missing: number;
+  /** Multipart uploads abandoned or owned by no live file: aborted. */
+  uploadsAborted: number;
 }
 
 /**
@@ -34,12 +37,13 @@ export class FileReconciliationService {
     private readonly objects: FileObjects,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly clock: Clock,
+    private readonly multipart: MultipartSweeper,
   ) {}
 
   async reconcile(): Promise<ReconcileResult> {
     const now = this.clock.now();
     const settledBefore = new Date(now.getTime() - UPLOAD_GRACE_MS);
-    const result: ReconcileResult = { listed: 0, orphansDeleted: 0, sizeMismatches: 0, missing: 0 };
+    const result: ReconcileResult = { listed: 0, orphansDeleted: 0, sizeMismatches: 0, missing: 0, uploadsAborted: 0 };
     let batch: StoredObject[] = [];
     for await (const object of this.store.list('')) {
       batch.push(object);
@@ -50,6 +54,7 @@ export class FileReconciliationService {
     }
     await this.reconcileObjects(batch, now, settledBefore, result);
     await this.failMissing(now, settledBefore, result);
+    result.uploadsAborted = await this.multipart.abortAbandoned();
     if (result.orphansDeleted + result.sizeMismatches + result.missing > 0) {
       this.logger.warn(
         `reconciliation: ${result.listed} objects listed, ${result.orphansDeleted} orphaned objects deleted, ` +

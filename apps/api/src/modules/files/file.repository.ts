@@ -33,6 +33,15 @@ export interface FileRecord {
   sealedKey: string | null;
   encryptedMetadata: string | null;
   noncePrefix: string | null;
+  /** Multipart uploads: the storage upload id (null until recorded, and for single PUTs). */
+  multipartUploadId: string | null;
+  /** Multipart uploads: the plan (both null for single PUTs). */
+  partSize: number | null;
+  partCount: number | null;
+  /** A running multipart completion holds the file until then (renewed while it runs). */
+  completingUntil: Date | null;
+  /** Why a multipart completion failed the file (an error code), if it did. */
+  failureCode: string | null;
   uploadExpiresAt: Date;
   completedAt: Date | null;
   sizeVerifiedAt: Date | null;
@@ -81,7 +90,18 @@ export interface EndedFile {
   userId: string;
   objectKey: string;
   previousStatus: FileStatus;
+  /** Its multipart upload, to abort with the object (null for single PUTs). */
+  multipartUploadId: string | null;
 }
+
+export interface EndLifeOptions {
+  /** Recorded with a failure: answered to a repeated multipart complete. */
+  failureCode?: string;
+  /** Leave the file alone while a multipart completion holds it at this time (the jobs' guard). */
+  unlessCompletingAt?: Date;
+}
+
+export type ExtendOutcome = 'extended' | 'completing' | 'not-found';
 
 
 /**
@@ -117,24 +137,43 @@ export class FileRepository {
    * Moves the caller's file from one of `from` to failed or deleted and releases what it held.
    * Undefined when it was not in one of those states (someone else got there first).
    */
-  async endLife(userId: string, id: string, from: readonly FileStatus[], to: 'failed' | 'deleted', now: Date): Promise<EndedFile | undefined> {
+  async endLife(
+    userId: string,
+    id: string,
+    from: readonly FileStatus[],
+    to: 'failed' | 'deleted',
+    now: Date,
+    options: EndLifeOptions = {},
+  ): Promise<EndedFile | undefined> {
+    const failureCode = options.failureCode ?? null;
+    const guard = options.unlessCompletingAt ?? null;
     return this.ledger.settle(userId, async (tx) => {
       const rows = await tx.$queryRaw<
-        { user_id: string; object_key: string; status: FileStatus; reserved_bytes: bigint; encrypted_size_bytes: bigint | null }[]
+        {
+          user_id: string;
+          object_key: string;
+          status: FileStatus;
+          reserved_bytes: bigint;
+          encrypted_size_bytes: bigint | null;
+          multipart_upload_id: string | null;
+        }[]
       >`
         WITH old AS (
           SELECT id, user_id, status, reserved_bytes, encrypted_size_bytes FROM files
           WHERE id = ${id}::uuid AND user_id = ${userId}::uuid AND status::text IN (${Prisma.join([...from])})
+            AND (${guard}::timestamptz IS NULL OR completing_until IS NULL OR completing_until <= ${guard}::timestamptz)
           FOR UPDATE
         )
         UPDATE files f SET status = ${to}::file_status, updated_at = ${now},
-               deleted_at = CASE WHEN ${to} = 'deleted' THEN ${now}::timestamptz ELSE f.deleted_at END
+               deleted_at = CASE WHEN ${to} = 'deleted' THEN ${now}::timestamptz ELSE f.deleted_at END,
+               failure_code = COALESCE(${failureCode}::text, f.failure_code), completing_until = NULL
         FROM old WHERE f.id = old.id
-        RETURNING old.user_id::text AS user_id, f.object_key, old.status::text AS status, old.reserved_bytes, old.encrypted_size_bytes`;
+        RETURNING old.user_id::text AS user_id, f.object_key, old.status::text AS status, old.reserved_bytes, old.encrypted_size_bytes,
+                  f.multipart_upload_id`;
       if (rows.length === 0) return undefined;
       const old = rows[0];
       return {
-        value: { id, userId: old.user_id, objectKey: old.object_key, previousStatus: old.status },
+        value: { id, userId: old.user_id, objectKey: old.object_key, previousStatus: old.status, multipartUploadId: old.multipart_upload_id },
         release: releaseOf(old.status, Number(old.reserved_bytes), Number(old.encrypted_size_bytes ?? 0n)),
       };
     });
@@ -162,6 +201,46 @@ export class FileRepository {
     const latest = current ?? (await this.prisma.file.findFirst({ where: { id, userId, status: 'uploaded' }, select: { sealedKey: true } }))?.sealedKey;
     if (latest === null || latest === undefined) return 'not-found';
     return latest === sealedKey ? 'same' : 'different';
+  }
+
+  // ---- multipart uploads ----
+
+  /** Records the storage upload and its plan on the caller's pending file; false when it is no longer pending. */
+  async recordMultipart(userId: string, id: string, upload: { uploadId: string; partSize: number; partCount: number }, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.file.updateMany({
+      where: { id, userId, status: 'pending', multipartUploadId: null },
+      data: { multipartUploadId: upload.uploadId, partSize: BigInt(upload.partSize), partCount: upload.partCount, updatedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Moves a pending multipart upload's expiry (activity keeps it from being abandoned), unless a completion holds it. */
+  async extendMultipart(userId: string, id: string, expiresAt: Date, now: Date): Promise<ExtendOutcome> {
+    const { count } = await this.prisma.file.updateMany({
+      where: { id, userId, status: 'pending', multipartUploadId: { not: null }, OR: [{ completingUntil: null }, { completingUntil: { lte: now } }] },
+      data: { uploadExpiresAt: expiresAt },
+    });
+    if (count === 1) return 'extended';
+    const row = await this.findOwned(userId, id);
+    return row?.status === 'pending' && row.multipartUploadId !== null && isCompleting(row, now) ? 'completing' : 'not-found';
+  }
+
+  /** Takes the caller's pending file for a completion until `until`; false when another completion holds it (or it is not pending). */
+  async claimCompletion(userId: string, id: string, now: Date, until: Date): Promise<boolean> {
+    const { count } = await this.prisma.file.updateMany({
+      where: { id, userId, status: 'pending', OR: [{ completingUntil: null }, { completingUntil: { lte: now } }] },
+      data: { completingUntil: until },
+    });
+    return count === 1;
+  }
+
+  async renewCompletion(userId: string, id: string, until: Date): Promise<void> {
+    await this.prisma.file.updateMany({ where: { id, userId, status: 'pending', completingUntil: { not: null } }, data: { completingUntil: until } });
+  }
+
+  /** Ends a completion's hold (after a refusal, a failure or the record). */
+  async releaseCompletion(userId: string, id: string): Promise<void> {
+    await this.prisma.file.updateMany({ where: { id, userId, completingUntil: { not: null } }, data: { completingUntil: null } });
   }
 
   async markObjectRemoved(userId: string, id: string, now: Date): Promise<void> {
@@ -235,9 +314,13 @@ export class FileRepository {
     return this.page({ status: 'uploaded', completedAt: { lt: before } }, after, limit);
   }
 
-  /** Pending uploads whose URL expired before `before`. */
-  async findStalePending(before: Date, after: string | undefined, limit: number): Promise<FileRecord[]> {
-    return this.page({ status: 'pending', uploadExpiresAt: { lt: before } }, after, limit);
+  /** Pending uploads whose URL expired before `before` and that no multipart completion holds at `now`. */
+  async findStalePending(before: Date, after: string | undefined, limit: number, now = before): Promise<FileRecord[]> {
+    return this.page(
+      { status: 'pending', uploadExpiresAt: { lt: before }, OR: [{ completingUntil: null }, { completingUntil: { lte: now } }] },
+      after,
+      limit,
+    );
   }
 
   /** Completed files whose size has not been re-checked since their upload URL expired. */
@@ -275,6 +358,11 @@ export class FileRepository {
   }
 }
 
+/** Whether a multipart completion holds the file at `now`. */
+export function isCompleting(file: Pick<FileRecord, 'completingUntil'>, now: Date): boolean {
+  return file.completingUntil !== null && file.completingUntil.getTime() > now.getTime();
+}
+
 function releaseOf(previous: FileStatus, reservedBytes: number, encryptedSizeBytes: number): Release {
   switch (previous) {
     case 'pending':
@@ -307,6 +395,11 @@ function toRecord(row: FileRow): FileRecord {
     sealedKey: row.sealedKey,
     encryptedMetadata: row.encryptedMetadata,
     noncePrefix: row.noncePrefix,
+    multipartUploadId: row.multipartUploadId,
+    partSize: numberOrNull(row.partSize),
+    partCount: row.partCount,
+    completingUntil: row.completingUntil,
+    failureCode: row.failureCode,
     uploadExpiresAt: row.uploadExpiresAt,
     completedAt: row.completedAt,
     sizeVerifiedAt: row.sizeVerifiedAt,

@@ -1,10 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import {
+  ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
@@ -26,14 +30,21 @@ import {
   SealedKeyRequest,
 } from './files.dto';
 import { FilesService } from './files.service';
+import { CompleteAccepted, MultipartPresignResponse, PartUrlsRequest, PartUrlsResponse, UploadedPartsResponse } from './multipart.dto';
+import { MultipartUploadsService } from './multipart-uploads.service';
+
+/** How soon a client should repeat a complete answered 202. */
+const COMPLETING_RETRY_AFTER_SECONDS = 5;
 
 @ApiTags('files')
 @ApiBearerAuth()
+@ApiExtraModels(PresignResponse, MultipartPresignResponse)
 @UseGuards(AccessTokenGuard)
 @Controller('api/files')
 export class FilesController {
   constructor(
     private readonly files: FilesService,
+    private readonly multipart: MultipartUploadsService,
     private readonly metrics: Metrics,
   ) {}
 
@@ -42,11 +53,20 @@ export class FilesController {
   @RateLimit('presign')
   @ApiOperation({ summary: 'Start an upload: reserve quota and get a presigned PUT URL' })
   @ApiErrors('presign')
-  @ApiOkResponse({ type: PresignResponse, description: 'Quota reserved; PUT the blob to upload_resource.url' })
-  presign(@CurrentUser() user: AuthenticatedUser, @Body() body: PresignRequest): Promise<PresignResponse> {
+  @ApiOkResponse({
+    description: 'Quota reserved; PUT the blob to upload_resource.url, or (multipart [ext]) get part URLs from POST /api/files/parts',
+    schema: { oneOf: [{ $ref: getSchemaPath(PresignResponse) }, { $ref: getSchemaPath(MultipartPresignResponse) }] },
+  })
+  presign(@CurrentUser() user: AuthenticatedUser, @Body() body: PresignRequest): Promise<PresignResponse | MultipartPresignResponse> {
     return this.metrics.counted(
       (result) => this.metrics.presign(result),
-      () => this.files.presign(user.id, { fileName: body.file_name, mimeType: body.mime_type, size: body.size ?? undefined }),
+      () =>
+        this.files.presign(user.id, {
+          fileName: body.file_name,
+          mimeType: body.mime_type,
+          size: body.size ?? undefined,
+          multipart: body.multipart ?? undefined,
+        }),
     );
   }
 
@@ -56,9 +76,18 @@ export class FilesController {
   @ApiOperation({ summary: 'Verify the uploaded object and record the file; repeating it returns the same answer' })
   @ApiErrors('complete')
   @ApiOkResponse({ type: CompleteResponse, description: 'The file is uploaded (also when it already was)' })
-  complete(@CurrentUser() user: AuthenticatedUser, @Body() body: CompleteRequest): Promise<CompleteResponse> {
-    return this.metrics.counted(
-      (result) => this.metrics.complete(result),
+  @ApiAcceptedResponse({
+    type: CompleteAccepted,
+    description: '[ext] Multipart: the storage join still runs; repeat the same request (Retry-After) until 200',
+    headers: { 'Retry-After': { description: 'Seconds until asking again is useful', schema: { type: 'integer' } } },
+  })
+  async complete(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CompleteRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CompleteResponse | CompleteAccepted> {
+    const result = await this.metrics.counted(
+      (outcome) => this.metrics.complete(outcome),
       () =>
         this.files.complete(user.id, {
           fileId: body.file_id,
@@ -70,8 +99,33 @@ export class FilesController {
           sealedKey: body.sealed_key ?? undefined,
           encryptedMetadata: body.encrypted_metadata ?? undefined,
           noncePrefix: body.nonce_prefix ?? undefined,
+          parts: body.parts?.map((part) => ({ partNumber: part.part_number, etag: part.etag })),
         }),
     );
+    if ('status' in result) {
+      res.status(202);
+      res.setHeader('Retry-After', String(COMPLETING_RETRY_AFTER_SECONDS));
+    }
+    return result;
+  }
+
+  @Post('parts')
+  @HttpCode(200)
+  @RateLimit('files')
+  @ApiOperation({ summary: '[ext] Presigned URLs for parts of a multipart upload (each with its exact length); extends the upload' })
+  @ApiErrors('partUrls')
+  @ApiOkResponse({ type: PartUrlsResponse, description: 'One URL per part asked for, in the order asked' })
+  partUrls(@CurrentUser() user: AuthenticatedUser, @Body() body: PartUrlsRequest): Promise<PartUrlsResponse> {
+    return this.multipart.partUrls(user.id, body.file_id, body.part_numbers);
+  }
+
+  @Get('parts')
+  @RateLimit('files')
+  @ApiOperation({ summary: '[ext] The plan of a multipart upload and the parts storage holds (resume)' })
+  @ApiErrors('listParts')
+  @ApiOkResponse({ type: UploadedPartsResponse, description: 'The plan and the stored parts, ascending' })
+  uploadedParts(@CurrentUser() user: AuthenticatedUser, @Query() query: FileIdQuery): Promise<UploadedPartsResponse> {
+    return this.multipart.uploadedParts(user.id, query.id);
   }
 
   @Put('sealed-key')

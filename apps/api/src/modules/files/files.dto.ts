@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { PresignedRequest } from '@coffer/storage';
 import type * as wire from '@coffer/contract';
 import type { FileRecord, FileStatus, KeyManagementMode } from './file.repository';
 import { toRfc3339 } from '../../common/rfc3339';
 import { IsDisplaySafeText } from '../../common/validation';
 import { FILE_ID_PATTERN, ID_PREFIX_PATTERN } from './file-id';
+import { CompletedPartRefDto } from './multipart.dto';
 
 // ---- requests ----
 
@@ -47,6 +48,15 @@ export class PresignRequest implements wire.PresignRequest {
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   size?: number | null;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: '[ext] Ask for a multipart upload: honoured with a `size` of at least MULTIPART_THRESHOLD_BYTES (the answer then has `multipart` instead of `upload_resource`)',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'multipart must be true or false' })
+  multipart?: boolean | null;
 }
 
 export class KdfParamsDto implements wire.KdfParams {
@@ -128,6 +138,19 @@ export class CompleteRequest implements wire.CompleteRequest {
   @IsString()
   @Matches(NONCE_PREFIX_PATTERN, { message: 'nonce_prefix must be 14 lowercase hex characters' })
   nonce_prefix?: string | null;
+
+  @ApiPropertyOptional({
+    type: CompletedPartRefDto,
+    isArray: true,
+    nullable: true,
+    description: '[ext] Multipart files only (required there): every part, ascending, with the etag its PUT answered',
+  })
+  @IsOptional()
+  @IsArray({ message: 'parts must be an array' })
+  @ArrayMaxSize(10_000, { message: 'parts names at most 10000 parts' })
+  @ValidateNested({ each: true })
+  @Type(() => CompletedPartRefDto)
+  parts?: CompletedPartRefDto[] | null;
 }
 
 /** `PUT /api/files/sealed-key` [ext]. */

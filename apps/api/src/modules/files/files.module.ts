@@ -10,13 +10,27 @@ import { FileRepository } from './file.repository';
 import { FilesController } from './files.controller';
 import { FilesScheduler } from './files.scheduler';
 import { FilesService } from './files.service';
+import { MultipartCompletion } from './multipart-completion';
+import { MultipartSweeper } from './multipart-sweeper.service';
+import { MultipartUploadsService } from './multipart-uploads.service';
 import { UploadPermissions } from './upload-permissions';
 
 /** Uploads, the owner's file views, deletion and the upload clean-up jobs. */
 @Module({
   imports: [QuotaModule, TokensModule, RateLimitModule, MetricsModule],
   controllers: [FilesController],
-  providers: [FileRepository, FileObjects, FilesService, FileMaintenanceService, FileReconciliationService, UploadPermissions, FilesScheduler],
+  providers: [
+    FileRepository,
+    FileObjects,
+    FilesService,
+    MultipartUploadsService,
+    MultipartCompletion,
+    MultipartSweeper,
+    FileMaintenanceService,
+    FileReconciliationService,
+    UploadPermissions,
+    FilesScheduler,
+  ],
   exports: [FileRepository, FileMaintenanceService, UploadPermissions],
 })
 export class FilesModule {}

@@ -3,6 +3,7 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { everySeconds, ExclusiveJobRunner } from '../../database/exclusive-job';
 import { FileMaintenanceService } from './file-maintenance.service';
 import { FileReconciliationService } from './file-reconciliation.service';
+import { MultipartSweeper } from './multipart-sweeper.service';
 
 /** Runs the file clean-up jobs on a schedule, each on one server instance at a time. */
 @Injectable()
@@ -11,6 +12,7 @@ export class FilesScheduler {
     private readonly jobs: ExclusiveJobRunner,
     private readonly maintenance: FileMaintenanceService,
     private readonly reconciliation: FileReconciliationService,
+    private readonly multipart: MultipartSweeper,
   ) {}
 
   @Cron(CronExpression.EVERY_HOUR)
@@ -21,6 +23,11 @@ export class FilesScheduler {
   @Cron(CronExpression.EVERY_5_MINUTES)
   recheckCompletedSizes(): Promise<boolean> {
     return this.jobs.run('files.recheck-sizes', async () => void (await this.maintenance.recheckCompletedSizes()), everySeconds(300));
+  }
+
+  @Cron(CronExpression.EVERY_10_MINUTES)
+  abortAbandonedUploads(): Promise<boolean> {
+    return this.jobs.run('files.abort-abandoned-uploads', async () => void (await this.multipart.abortAbandoned()), everySeconds(600));
   }
 
   @Cron(CronExpression.EVERY_5_MINUTES)

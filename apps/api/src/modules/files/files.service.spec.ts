@@ -8,6 +8,7 @@ import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository } from './file.repository';
 import { FilesService } from './files.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
+import { MultipartUploadsService } from './multipart-uploads.service';
 import { domainError } from '../../../../../test/helpers/domain-error';
 import { fileRecord as baseFileRecord } from '../../../../../test/helpers/file-record';
 
@@ -40,7 +41,7 @@ const completeInput = { fileId: FILE_ID, plaintextHash: '', plaintextSizeBytes: 
 const NO_SEALED_FIELDS = { sealed_key: null, encrypted_metadata: null, nonce_prefix: null };
 
 function service(files: jest.Mocked<FileRepository>, store: jest.Mocked<ObjectStore> = strictMock('store'), objects: jest.Mocked<FileObjects> = strictMock('objects')) {
-  return new FilesService(files, new QuotaService(strictMock<LedgerRepository>('ledger'), config), objects, store, clock, config);
+  return new FilesService(files, new QuotaService(strictMock<LedgerRepository>('ledger'), config), objects, store, clock, config, strictMock<MultipartUploadsService>('multipart', { wants: jest.fn().mockReturnValue(false) }));
 }
 
 describe('FilesService', () => {

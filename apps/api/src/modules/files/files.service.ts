@@ -8,6 +8,8 @@ import { QuotaService } from '../quota/quota.service';
 import { OBJECT_STORE } from '../storage/storage.module';
 import { FileObjects } from './file-objects';
 import { FileRecord, FileRepository, KdfParams, LIVE_STATUSES, VISIBLE_STATUSES } from './file.repository';
+import { MultipartUploadsService } from './multipart-uploads.service';
+import { CompleteAccepted, MultipartPresignResponse } from './multipart.dto';
 import {
   CompleteResponse,
   FileDetails,
@@ -27,6 +29,8 @@ export interface PresignInput {
   fileName: string;
   mimeType: string;
   size?: number;
+  /** [ext] Ask for a multipart upload (honoured at or above the threshold). */
+  multipart?: boolean;
 }
 
 export interface CompleteInput {
@@ -39,6 +43,8 @@ export interface CompleteInput {
   sealedKey?: string;
   encryptedMetadata?: string;
   noncePrefix?: string;
+  /** [ext] Multipart files: every part with the etag its PUT answered. */
+  parts?: { partNumber: number; etag: string }[];
 }
 
 /** Uploads (presign, complete), the owner's views of their files, and deletion. */
@@ -53,16 +59,20 @@ export class FilesService {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly multipart: MultipartUploadsService,
   ) {}
 
-  async presign(userId: string, input: PresignInput): Promise<PresignResponse> {
-    if (input.size !== undefined) this.quota.assertDeclaredSizeAllowed(input.size);
+  async presign(userId: string, input: PresignInput): Promise<PresignResponse | MultipartPresignResponse> {
+    const multipart = this.multipart.wants(input.size, input.multipart);
+    const plan = multipart ? this.multipart.plan(input.size as number) : undefined;
+    if (!plan && input.size !== undefined) this.quota.assertDeclaredSizeAllowed(input.size);
     const id = randomUUID();
     const objectKey = fileObjectKey(ownerHash(this.config.secrets.userIdHash, userId), id);
     const now = this.clock.now();
     const ttl = this.config.ttl.presignSeconds;
+    const uploadExpiresAt = new Date(now.getTime() + ttl * 1000);
     // Signing needs no network; a URL for a refused reservation is simply never handed out.
-    const upload = await this.store.presignPut(objectKey, { contentLength: input.size, expiresInSec: ttl });
+    const upload = plan ? undefined : await this.store.presignPut(objectKey, { contentLength: input.size, expiresInSec: ttl });
     const outcome = await this.files.createPending(
       {
         id,
@@ -71,14 +81,16 @@ export class FilesService {
         mimeType: input.mimeType,
         objectKey,
         declaredSize: input.size,
-        uploadExpiresAt: new Date(now.getTime() + ttl * 1000),
+        uploadExpiresAt,
         now,
       },
       this.quota.limits,
     );
     switch (outcome) {
       case 'created':
-        return toPresignResponse(id, upload);
+        // The reservation comes first: a refused presign never creates anything in storage.
+        if (plan) return this.multipart.start({ id, userId, objectKey, expiresAt: uploadExpiresAt }, plan);
+        return toPresignResponse(id, upload as NonNullable<typeof upload>);
       case 'file-count':
         throw new DomainError('FILE_COUNT_LIMIT', `You already have ${this.config.limits.maxFilesPerUser} files, the most allowed; delete some first`);
       case 'over-quota':
@@ -88,8 +100,10 @@ export class FilesService {
     }
   }
 
-  async complete(userId: string, input: CompleteInput): Promise<CompleteResponse> {
+  async complete(userId: string, input: CompleteInput): Promise<CompleteResponse | CompleteAccepted> {
     const file = await this.files.findOwned(userId, input.fileId);
+    if (file && file.partCount !== null) return this.multipart.complete(userId, file, input);
+    if (input.parts) throw new DomainError('VALIDATION_FAILED', 'parts is only for multipart uploads; this file takes a single PUT');
     if (!file || !LIVE_STATUSES.includes(file.status)) throw notFound();
     // Repeating complete is harmless: the first one decided.
     if (file.status === 'uploaded') return toCompleteResponse(file);

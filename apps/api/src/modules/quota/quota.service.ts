@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
+import { MAX_MULTIPART_OBJECT_BYTES, MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { LedgerRepository, Limits, UserLimits } from './ledger.repository';
@@ -47,17 +47,28 @@ export class QuotaService {
     if (size > MAX_SINGLE_PUT_BYTES) {
       throw new DomainError(
         'FILE_TOO_LARGE',
-        `The file is larger than ${MAX_SINGLE_PUT_BYTES} bytes, the most a single PUT upload can carry; multipart uploads are not supported yet`,
+        `The file is larger than ${MAX_SINGLE_PUT_BYTES} bytes, the most a single PUT upload can carry; ask for a multipart upload (multipart: true)`,
       );
     }
   }
 
+  /** Refuses a multipart upload's declared size over the per-file limit or S3's 5 TiB (413). */
+  assertMultipartSizeAllowed(size: number): void {
+    const perFile = this.config.limits.maxFileSizeBytes;
+    if (size > perFile) {
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${perFile} bytes`);
+    }
+    if (size > MAX_MULTIPART_OBJECT_BYTES) {
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than ${MAX_MULTIPART_OBJECT_BYTES} bytes (5 TiB), the most one object can hold`);
+    }
+  }
+
   /** Why a stored object of `size` bytes cannot be kept, or undefined when its size is acceptable. */
-  storedSizeViolation(size: number, declaredSize: number | null): string | undefined {
+  storedSizeViolation(size: number, declaredSize: number | null, multipart = false): string | undefined {
     if (declaredSize !== null && size > declaredSize) {
       return `The stored object (${size} bytes) is larger than the declared size (${declaredSize} bytes)`;
     }
-    const perFile = Math.min(this.config.limits.maxFileSizeBytes, MAX_SINGLE_PUT_BYTES);
+    const perFile = Math.min(this.config.limits.maxFileSizeBytes, multipart ? MAX_MULTIPART_OBJECT_BYTES : MAX_SINGLE_PUT_BYTES);
     if (size > perFile) {
       return `The stored object (${size} bytes) is larger than the per-file limit of ${perFile} bytes`;
     }
@@ -72,7 +83,8 @@ export class QuotaService {
       ...counters,
       quotaBytes: this.config.limits.userQuotaBytes,
       maxFiles: this.config.limits.maxFilesPerUser,
-      maxFileSizeBytes: Math.min(this.config.limits.maxFileSizeBytes, MAX_SINGLE_PUT_BYTES),
+      // What a multipart upload can store; a single PUT (the Hashdrop client's) stops at 5 GB.
+      maxFileSizeBytes: Math.min(this.config.limits.maxFileSizeBytes, MAX_MULTIPART_OBJECT_BYTES),
     };
   }
 }
