@@ -136,12 +136,22 @@ async function startServer(scratch, { extraEnv = {}, nodeArgs = [] } = {}) {
   throw new Error('server did not start');
 }
 
-/** An access token exactly as AccessTokenService issues it (HS256, issuer "coffer"). */
-function forgeAccessToken(secrets, userId, tokenVersion = 0) {
+/**
+ * An access token exactly as AccessTokenService issues it (HS256, issuer "coffer"). The server
+ * refuses a token without `sid`, the login (refresh-token family) it belongs to: pass one made by
+ * `insertLogin`.
+ */
+function forgeAccessToken(secrets, userId, tokenVersion = 0, sid = undefined) {
   const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: userId, ver: tokenVersion, iat, exp: iat + 3600, iss: 'coffer' })}`;
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: userId, ver: tokenVersion, ...(sid ? { sid } : {}), iat, exp: iat + 3600, iss: 'coffer' })}`;
   return `${body}.${createHmac('sha256', secrets.JWT_SECRET).update(body).digest('base64url')}`;
+}
+
+/** A live login (refresh-token family row) of the user, valid for a day; returns its id (a token's `sid`). */
+async function insertLogin(db, userId) {
+  const { rows } = await db.query(`INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES (gen_random_uuid(), $1, now() + interval '1 day') RETURNING id::text AS id`, [userId]);
+  return rows[0].id;
 }
 
 function ownerPrefix(secrets, userId) {
@@ -235,6 +245,7 @@ module.exports = {
   adminDatabaseUrl,
   createScratch,
   forgeAccessToken,
+  insertLogin,
   insertUser,
   ownerPrefix,
   requireBuild,
