@@ -5,7 +5,7 @@ import { chooseKey, type KeyOptions } from '../lib/key-choice';
 import { contextFor, type Runtime } from '../lib/runtime';
 import { CofferApi } from '../lib/coffer-api';
 import type { Context } from '../lib/context';
-import { CliError } from '../lib/errors';
+import { CliError, UsageError } from '../lib/errors';
 import { resolveOneFile } from '../lib/resolve-file';
 import { buildShareLink, parseShareLink, type ShareLink } from '../lib/share-link';
 
@@ -13,6 +13,7 @@ interface DecryptOptions extends KeyOptions {
   verify: boolean;
   force?: boolean;
   vaultPasswordFile?: string;
+  parallel?: string;
 }
 
 export function formatDecrypted(outcome: DecryptOutcome): string {
@@ -33,13 +34,22 @@ export function decryptCommand(runtime: Runtime): Command {
     .option('--vault-password-file <path>', 'vault password from this file (default: COFFER_VAULT_PASSWORD or a prompt)')
     .option('--no-verify', 'do not check the plaintext SHA-256 recorded at upload')
     .option('-f, --force', 'overwrite the output file if it exists')
+    .option('--parallel <n>', 'byte ranges of a large file fetched at once (1-16, default 4); an interrupted download resumes when run again')
     .action(async (rawLink: string, dest: string | undefined, options: DecryptOptions, command: Command) => {
       const ctx = contextFor(runtime, command);
       const link = await linkOf(ctx, rawLink);
       const key = chooseKey(options, ctx.env);
-      const outcome = await decryptLink(ctx, { link, dest, force: options.force === true, verify: options.verify, key, vaultPasswordFile: options.vaultPasswordFile });
+      const parallel = parallelOf(options.parallel);
+      const outcome = await decryptLink(ctx, { link, dest, force: options.force === true, verify: options.verify, key, vaultPasswordFile: options.vaultPasswordFile, parallel });
       ctx.out.result(outcome, () => formatDecrypted(outcome));
     });
+}
+
+function parallelOf(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16, got ${raw}`);
+  return value;
 }
 
 /** A share link as given, or the link of one of the caller's files named by its id (prefix). */

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { aesGcmImplementation, decrypt, DecryptionError, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { aesGcmImplementation, decrypt, DecryptionError, FRAME_SIZE, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { ownFileKey } from './own-file-key';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
@@ -19,6 +19,8 @@ import type { ShareLink } from './share-link';
 import { vaultExists, type VaultPasswordOptions } from './vault-access';
 import { loadCredentials } from './credentials';
 import { rememberNames } from './name-cache';
+import { anyRecordFor } from './download-record';
+import { DEFAULT_PARALLEL, DEFAULT_RANGE_FRAMES, rangedDownload } from './ranged-download';
 
 export interface DecryptRequest extends VaultPasswordOptions {
   link: ShareLink;
@@ -26,6 +28,8 @@ export interface DecryptRequest extends VaultPasswordOptions {
   force: boolean;
   verify: boolean;
   key: KeyChoice;
+  /** Ranges fetched at once for a large file (default 4); 0 or 1 … 1 connection. */
+  parallel?: number;
 }
 
 export interface DecryptOutcome {
@@ -60,7 +64,9 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   // With an encrypted metadata record the real name is known only once the key is: an existing
   // destination is refused before any secret is asked for only when it can be.
   const early = meta.encrypted_metadata ? undefined : await planOutput(request.dest, meta.file_name, link.fileId, request.force);
-  await checkDownloadAllowed(link.downloadUrl);
+  // A download that was interrupted resumes through its session, which the limit no longer concerns.
+  const resumable = await anyRecordFor(early?.dir ?? (await guessDir(request.dest)), link.fileId);
+  if (!resumable) await checkDownloadAllowed(link.downloadUrl);
   const { dek, commitment, source } = await fileKey(ctx, request, meta);
   ctx.out.debug(`key ready (${request.key.kind}, ${aesGcmImplementation()}); downloading ${link.downloadUrl}`);
   if (!commitment) ctx.out.warn('this file has no key commitment (uploaded by another client): the key cannot be pinned before decrypting');
@@ -74,6 +80,16 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   ctx.out.debug(`writing to ${target.path}`);
   const recordedHash = checked.metadata?.sha256 ?? meta.plaintext_hash;
   const expectedHash = request.verify && recordedHash ? recordedHash : undefined;
+
+  const prefix = typeof meta.nonce_prefix === 'string' && /^[0-9a-f]{14}$/.test(meta.nonce_prefix) ? Buffer.from(meta.nonce_prefix, 'hex') : knownPrefix;
+  const rangeFrames = positiveInt(ctx.env.COFFER_DOWNLOAD_RANGE_FRAMES) ?? DEFAULT_RANGE_FRAMES;
+  // Ranges need a strict blob whose prefix is pinned by the commitment (checked above): each range is then verified on its own.
+  if (commitment && prefix && meta.encrypted_size_bytes > rangeFrames * FRAME_SIZE) {
+    const ranged = await inRanges(ctx, request, { dek, prefix, size: meta.encrypted_size_bytes, target, rangeFrames, expectedHash, source });
+    if (ranged) {
+      return { path: target.path, file_id: link.fileId, file_name: fileName, mode: meta.key_management_mode, size_bytes: ranged.plaintextSize, sha256: ranged.sha256, verified: expectedHash !== undefined, legacy: false };
+    }
+  }
 
   const download = await openDownload(link.downloadUrl);
   ctx.out.debug(`download answered from ${new URL(download.url).origin}`);
@@ -134,6 +150,60 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
     forget();
     throw decryptFailure(error, link.downloadUrl, { source, committed: commitment !== undefined });
   }
+}
+
+interface RangedInput {
+  dek: Buffer;
+  prefix: Buffer;
+  size: number;
+  target: { dir: string; path: string };
+  rangeFrames: number;
+  expectedHash: string | undefined;
+  source: KeySource;
+}
+
+/**
+ * The ranged, resumable download of a large file; undefined when the server has no download
+ * sessions. The plaintext is renamed into place only after every range verified and the SHA-256
+ * of the whole matched; an interrupted download keeps its verified ranges for the next run.
+ */
+async function inRanges(ctx: Context, request: DecryptRequest, input: RangedInput): Promise<{ sha256: string; plaintextSize: number } | undefined> {
+  const { link } = request;
+  let result;
+  try {
+    const outcome = await rangedDownload(ctx, {
+      link, dek: input.dek, prefix: input.prefix, size: input.size, target: input.target,
+      parallel: Math.max(1, request.parallel ?? DEFAULT_PARALLEL), rangeFrames: input.rangeFrames,
+    });
+    if (outcome === 'unsupported') return undefined;
+    result = outcome;
+  } catch (error) {
+    const failure = decryptFailure(error, link.downloadUrl, { source: input.source, committed: true });
+    if (error instanceof DecryptionError || !(failure instanceof CliError)) throw failure;
+    const hint = 'What is verified is kept: run the same command again to resume (the download is not counted again).';
+    throw failure.message.startsWith('download failed: the daily') ? failure : new CliError(failure.message.replace(/; nothing was written/i, ''), hint);
+  }
+  if (input.expectedHash !== undefined && result.sha256 !== input.expectedHash.toLowerCase()) {
+    await unlink(result.partial).catch(() => undefined);
+    await result.forget();
+    throw tampered();
+  }
+  await placeFile(result.partial, input.target.path, request.force);
+  await result.forget();
+  ctx.out.debug(`decrypted and verified in ranges${result.resumedBytes > 0 ? ` (resumed: ${result.resumedBytes} bytes were on disk)` : ''}`);
+  return result;
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  const parsed = value === undefined ? NaN : Number(value);
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : undefined;
+}
+
+/** The directory a destination names before the file's name is known. */
+async function guessDir(dest: string | undefined): Promise<string> {
+  if (dest === undefined) return resolve('.');
+  const info = await stat(dest).catch(() => undefined);
+  return info?.isDirectory() || /[/\\]$/.test(dest) ? resolve(dest) : dirname(resolve(dest));
 }
 
 /** Where the plaintext goes: `dest` (a file, or a directory for the original name), else the current directory. */

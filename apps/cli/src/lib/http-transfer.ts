@@ -170,3 +170,61 @@ export async function readSmall(res: IncomingMessage, limit = MAX_ERROR_BODY): P
   }
   return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, limit).toString('utf8') };
 }
+
+export type RangeAnswer =
+  | { status: 206; length: number }
+  /** Anything but the asked range: the status, headers and the start of the body. */
+  | ({ status: number } & SmallResponse);
+
+/** A connection that stalls this long is given up (and the range asked again). */
+const RANGE_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * GETs bytes `start`–`end` (inclusive) of `url` straight into `into`: no copy beyond the socket's
+ * own chunks, no buffer that grows. Only a `206` whose Content-Range is exactly the range asked
+ * (of an object of `total` bytes) is taken; a body longer than the range is refused, a shorter one
+ * rejects like a broken connection (ERR_STREAM_PREMATURE_CLOSE).
+ */
+export function getRangeInto(url: string, start: number, end: number, total: number, into: Buffer, agent?: http.Agent): Promise<RangeAnswer> {
+  const target = new URL(url);
+  const expected = `bytes ${start}-${end}/${total}`;
+  const length = end - start + 1;
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? https : http).request(target, {
+      method: 'GET',
+      headers: { accept: '*/*', range: `bytes=${start}-${end}` },
+      agent,
+      timeout: RANGE_IDLE_TIMEOUT_MS,
+    });
+    request.once('timeout', () => request.destroy(Object.assign(new Error('the download stalled'), { code: 'ETIMEDOUT' })));
+    request.once('error', reject);
+    request.once('response', (res) => {
+      if (res.statusCode !== 206) {
+        readSmall(res).then(resolve, reject);
+        return;
+      }
+      if (res.headers['content-range'] !== expected) {
+        res.destroy();
+        reject(Object.assign(new Error(`storage answered the range ${String(res.headers['content-range'])}, not ${expected}`), { code: 'EBADRANGE' }));
+        return;
+      }
+      let filled = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (filled + chunk.length > length) {
+          res.destroy();
+          reject(Object.assign(new Error('storage sent more than the range asked'), { code: 'ERANGE_OVERRUN' }));
+          return;
+        }
+        chunk.copy(into, filled);
+        filled += chunk.length;
+      });
+      res.once('error', reject);
+      res.once('end', () => {
+        if (filled === length) resolve({ status: 206, length });
+        else reject(Object.assign(new Error('the connection closed before the range was complete'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      });
+      res.once('aborted', () => reject(Object.assign(new Error('the connection broke'), { code: 'ECONNRESET' })));
+    });
+    request.end();
+  });
+}
