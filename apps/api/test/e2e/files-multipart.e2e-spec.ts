@@ -171,7 +171,7 @@ describe.each(STORAGE_DRIVERS)('multipart uploads with the %s storage driver', (
   it('refuses a part of the wrong size, a missing part and a part re-uploaded with other bytes; abort leaves nothing', async () => {
     const bytes = randomBytes(SIZE);
     const before = await usage(t, alice);
-    const { fileId, plan } = await start(alice);
+    const { fileId } = await start(alice);
     const urls = (await partUrls(alice, fileId, [1, 2, 3])).body.parts;
     expect(urls.map((u) => u.size)).toEqual([PART, PART, 1000]);
 
