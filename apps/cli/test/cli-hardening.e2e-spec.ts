@@ -113,6 +113,45 @@ describe('the coffer CLI, hardened', () => {
     });
   });
 
+  describe('exit codes: one rule (README, "Exit codes")', () => {
+    const link = () => `${t.baseUrl}/api/files/download/usrh-${'0'.repeat(32)}/00000000-0000-4000-8000-000000000000`;
+    it.each([
+      ['a malformed --code', () => ['auth', 'verify', '--email', email, '--code', '12345'], /^coffer: the verification code must be 6 digits\n/],
+      ['a malformed --code at register', () => ['auth', 'register', '--email', email, '--code', 'abcdef'], /^coffer: the verification code must be 6 digits\n/],
+      ['an e-mail that is no address (login)', () => ['auth', 'login', '--email', 'alice.example.com'], /^coffer: not an e-mail address: "alice\.example\.com"\n/],
+      ['an e-mail that is no address (register)', () => ['auth', 'register', '--email', 'alice@'], /^coffer: not an e-mail address/],
+      ['an address the server refuses as malformed (register, nothing saved)', () => ['auth', 'register', '--email', 'alice@localhost'], /^coffer: registration failed: .*e-mail address/],
+      ['a malformed --key', () => ['decrypt', link(), '--key', 'not-a-key'], /^coffer: the key from --key is not a base64 32-byte key\n/],
+      ['a malformed COFFER_KEY', () => ['decrypt', link()], /^coffer: the key from COFFER_KEY is not a base64 32-byte key\n/, { COFFER_KEY: 'AAAA' }],
+      ['a malformed link', () => ['decrypt', 'https://example.com/nothing/here'], /^coffer: not a share link/],
+      ['a malformed file id (files show)', () => ['files', 'show', 'zz!'], /^coffer: invalid file id "zz!"\n/],
+      ['a malformed file id (files delete)', () => ['files', 'delete', 'not-hex', '--yes'], /^coffer: invalid file id "not-hex"\n/],
+      ['a malformed file id (share)', () => ['share', 'g123'], /^coffer: invalid file id "g123"\n/],
+      ['a malformed server URL', () => ['--server', 'ftp://example.com', 'usage'], /^coffer: the server URL must use http or https/],
+      ['an unknown option', () => ['files', 'list', '--colour'], /^coffer: unknown option '--colour'\n/],
+      ['a missing secret without a terminal', () => ['auth', 'login', '--email', email], /^coffer: no password given and no terminal to ask for it\n/, { COFFER_PASSWORD: '' }],
+      ['a missing confirmation without a terminal', () => ['auth', 'delete-account', '--email', email], /^coffer: no confirmation given and no terminal to ask for it\n/],
+    ] as const)('%s is a usage error: exit 2', async (_what, args, stderr, env: Record<string, string> = {}) => {
+      const files = await t.database.prisma.file.count();
+      const users = await t.database.prisma.user.count();
+      const failed = await run([...args()], owner, env);
+      expect(failed.stderr).toMatch(stderr);
+      expect(failed.code).toBe(2);
+      expect(await t.database.prisma.file.count()).toBe(files);
+      expect(await t.database.prisma.user.count()).toBe(users);
+    });
+
+    it('a well-formed but wrong input is a failure: exit 1', async () => {
+      const wrong = await run(['auth', 'login', '--email', email], owner, { COFFER_PASSWORD: 'not the password' });
+      expect(wrong.stderr).toMatch(/^coffer: login failed: wrong e-mail or password/);
+      expect(wrong.code).toBe(1);
+      // Logged in by the first test of this file.
+      const unknown = await run(['files', 'show', 'ffffffff']);
+      expect(unknown.stderr).toMatch(/^coffer: .*no file of yours has an id starting with ffffffff\n/);
+      expect(unknown.code).toBe(1);
+    });
+  });
+
   describe('decrypt with a wrong key or passphrase', () => {
     const upload = async (name: string, bytes: Buffer, extra: string[] = []): Promise<Uploaded> => {
       await writeFile(join(root, name), bytes);

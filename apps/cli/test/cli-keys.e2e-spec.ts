@@ -162,6 +162,13 @@ describe('the coffer CLI with account keys', () => {
     expect(made.recovery_code).toMatch(/^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/);
     const human = expectOk(await run(['keys', 'status'], b)).stdout;
     expect(human).toContain('a recovery code is set');
+    // Malformed (too short, or a letter Crockford's base32 does not have): a usage error, exit 2.
+    for (const malformed of ['1234-5678', made.recovery_code.replace(/^./, 'U')]) {
+      const refused = await run(['keys', 'recover'], c, { COFFER_RECOVERY_CODE: malformed, COFFER_NEW_VAULT_PASSWORD: RECOVERED_PASSWORD });
+      expect(refused.stderr).toMatch(/^coffer: the recovery code is malformed: it has 32 characters from /);
+      expect(refused.code).toBe(2);
+    }
+    // Well-formed but wrong: a failure, exit 1.
     const wrong = await run(['keys', 'recover'], c, { COFFER_RECOVERY_CODE: '0000-0000-0000-0000-0000-0000-0000-0000', COFFER_NEW_VAULT_PASSWORD: RECOVERED_PASSWORD });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^coffer: cannot unlock your account key: wrong recovery code\n/);

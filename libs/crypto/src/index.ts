@@ -28,7 +28,7 @@ export { AccountKeyError, type AccountKeyErrorCode } from './keys/account-key-er
 export { generateAccountKeyPair, publicKeyFingerprint, publicKeyOf, type AccountKeyPair } from './keys/key-pair';
 export { parseKeyBundle, serializeKeyBundle, type KeyBundle, type PasswordWrap, type RecoveryWrap } from './keys/key-bundle';
 export { unwrapWithPassword, wrapWithPassword, type PasswordWrapOptions } from './keys/password-wrap';
-export { newRecoveryCode } from './keys/recovery-code';
+export { newRecoveryCode, parseRecoveryCode } from './keys/recovery-code';
 export { unwrapWithRecoveryCode, wrapWithRecoveryCode } from './keys/recovery-wrap';
 export { sealFileKey, unsealFileKey } from './keys/sealed-key';
 export { decryptMetadata, encryptMetadata, type FileMetadata } from './keys/metadata-record';

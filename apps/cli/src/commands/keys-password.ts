@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { MIN_PASSPHRASE_LENGTH, newRecoveryCode, parseKeyBundle, publicKeyFingerprint, unwrapWithRecoveryCode, wrapWithPassword, wrapWithRecoveryCode, type AccountKeyPair, type KeyBundle } from '@coffer/crypto';
+import { AccountKeyError, MIN_PASSPHRASE_LENGTH, newRecoveryCode, parseKeyBundle, parseRecoveryCode, publicKeyFingerprint, unwrapWithRecoveryCode, wrapWithPassword, wrapWithRecoveryCode, type AccountKeyPair, type KeyBundle } from '@coffer/crypto';
 import { accountKeyFailure, DATA_LOSS_WARNING, keyChanged, keyringOf, type AccountKeyring } from '../lib/account-keys';
 import type { Context } from '../lib/context';
-import { CliError } from '../lib/errors';
+import { CliError, UsageError } from '../lib/errors';
 import { readSecret } from '../lib/secrets';
 import { contextFor, type Runtime } from '../lib/runtime';
 import type { VaultPasswordOptions } from '../lib/vault-access';
@@ -111,6 +111,7 @@ async function unlockWithRecoveryCode(ctx: Context, keyring: AccountKeyring, opt
   }
   if (bundle.recovery === null) throw new CliError('your account has no recovery code', 'Without the vault password the account key cannot be unlocked.');
   const code = await readSecret(ctx, { what: 'recovery code', envVar: 'COFFER_RECOVERY_CODE', file: options.recoveryCodeFile, alternatives: '--recovery-code-file' });
+  checkRecoveryCodeShape(code);
   let pair;
   try {
     pair = unwrapWithRecoveryCode(bundle, userId, code);
@@ -119,4 +120,14 @@ async function unlockWithRecoveryCode(ctx: Context, keyring: AccountKeyring, opt
   }
   if (pair.publicKey.toString('base64') !== keys.public_key) throw new CliError('your account key bundle on the server does not belong to its public key', 'It may have been tampered with; contact the server\'s operator.');
   return { unlocked: { userId, pair, bundle, version: keys.version, created: false }, pinned: pin !== undefined };
+}
+
+/** A code that cannot be one is a usage error (exit 2), told apart from a well-formed wrong one (exit 1). */
+export function checkRecoveryCodeShape(code: string): void {
+  try {
+    parseRecoveryCode(code);
+  } catch (error) {
+    if (!(error instanceof AccountKeyError)) throw error;
+    throw new UsageError(`the recovery code is malformed: ${error.message.replace(/^not a recovery code: /, '')}`, 'Type it exactly as `coffer keys recovery` printed it (case, spaces and dashes do not matter).');
+  }
 }

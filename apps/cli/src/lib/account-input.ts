@@ -6,10 +6,21 @@ import { readSecret } from './secrets';
 /** The account e-mail: `--email`, else `COFFER_EMAIL`, else a prompt. */
 export async function readEmail(ctx: Context, option: string | undefined): Promise<string> {
   const given = option ?? ctx.env.COFFER_EMAIL;
-  if (given?.trim()) return given.trim();
+  if (given?.trim()) return checkedEmail(given.trim());
   if (!ctx.interactive) throw missingInput('e-mail address', 'Use --email or set COFFER_EMAIL.');
   const email = await promptLine(ctx.io, 'E-mail: ');
   if (!email) throw new UsageError('no e-mail address given', 'Use --email.');
+  return checkedEmail(email);
+}
+
+/** RFC 5321's longest path, as the server's limit. */
+const MAX_EMAIL_LENGTH = 254;
+
+/** Only what cannot be an address at all (the server has the last word on the rest). */
+function checkedEmail(email: string): string {
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > MAX_EMAIL_LENGTH) {
+    throw new UsageError(`not an e-mail address: ${JSON.stringify(email.slice(0, 80))}`, 'Give the address as name@example.com (--email or COFFER_EMAIL).');
+  }
   return email;
 }
 

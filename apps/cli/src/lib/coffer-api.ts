@@ -1,7 +1,7 @@
 import type * as wire from '@coffer/contract';
 import { ApiClient } from './api-client';
 import type { Context } from './context';
-import { CliError } from './errors';
+import { CliError, UsageError } from './errors';
 import { parseRetryAfter, retryHint, type ErrorAnswer } from './http-errors';
 
 /**
@@ -70,8 +70,9 @@ export class CofferApi {
       codeless: { 400: 'VALIDATION_FAILED', 409: 'ALREADY_REGISTERED' },
       onError: {
         ALREADY_REGISTERED: () => new CliError('registration failed: a verified account already uses this e-mail address', 'Log in with `coffer auth login`.'),
+        // The server refused the input itself, and saved nothing: a usage error.
         VALIDATION_FAILED: (answer) =>
-          new CliError(`registration failed: ${answer.body?.error ?? 'invalid e-mail address or password'}`, 'Use a valid e-mail address and a password of at least 8 characters.'),
+          new UsageError(`registration failed: ${answer.body?.error ?? 'invalid e-mail address or password'}`, 'Use a valid e-mail address and a password of at least 8 characters.'),
       },
     });
   }

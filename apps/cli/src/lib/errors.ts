@@ -3,8 +3,10 @@
  *
  * - 2, usage error: the command cannot run with the input it was given, and nothing was tried —
  *   an unknown, missing, conflicting or malformed argument or option (or the environment variable
- *   that stands in for one: COFFER_KEY, COFFER_SERVER…), a secret or code that is malformed
- *   (empty, too short, not 6 digits, two entries that differ), or input the command needs that was
+ *   that stands in for one: COFFER_KEY, COFFER_SERVER…), a secret, code, key, link, file id or
+ *   e-mail address that is malformed (empty, too short, not 6 digits, not a recovery code, not
+ *   base64 of 32 bytes, two entries that differ; an address the server refuses as malformed at
+ *   registration, where nothing is saved), or input the command needs that was
  *   not given while there is no terminal to ask for it (e-mail, code, secret, confirmation).
  *   Thrown as `UsageError`, or `missingInput()` for the last kind.
  * - 130 / 143: interrupted by SIGINT (Ctrl-C, at a prompt too) / SIGTERM.
