@@ -1,9 +1,10 @@
-import { createFsBlobHandler, FS_STORAGE_PATH, FsObjectStore, ObjectStore } from '@coffer/storage';
+import { createFsBlobHandler, FS_STORAGE_PATH, FsObjectStore, FsStoreError, ObjectStore } from '@coffer/storage';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { createValidationPipe } from '../common/validation';
 import { AppDependencies, AppModule } from './app.module';
 import { answerClientErrorsAsJson, requireHost } from './client-errors';
@@ -53,7 +54,11 @@ function mountBlobStorage(app: NestExpressApplication, store: ObjectStore): void
     FS_STORAGE_PATH.replace(/\/$/, ''),
     createFsBlobHandler(store, {
       onError: (err: unknown) => logger.error(err instanceof Error ? err.stack : String(err)),
-      mayUpload: (key, part) => permissions.check(key, part),
+      mayUpload: (key, part) =>
+        permissions.check(key, part).catch((err: unknown) => {
+          if (isDatabaseUnavailable(err)) throw new FsStoreError('STORAGE_UNAVAILABLE', 'the database cannot be reached', { cause: err });
+          throw err;
+        }),
     }),
   );
 }

@@ -1,6 +1,7 @@
 import type { ErrorBody, ErrorCode } from '@coffer/contract';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { DomainError } from './domain-error';
 
 /** The HTTP status of every error code: the one table, docs/API.md lists it too. */
@@ -88,8 +89,31 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const parserError = bodyParserError(exception);
     if (parserError) return { ...parserError, headers: {} };
+    if (isDatabaseUnavailable(exception)) {
+      this.logDatabaseUnavailable(exception);
+      return {
+        status: 503,
+        body: { error: 'The database cannot be reached right now; try again shortly', code: 'SERVICE_UNAVAILABLE' },
+        headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+      };
+    }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return { status: 500, body: { error: 'Internal server error', code: 'INTERNAL_ERROR' }, headers: {} };
+  }
+
+  private databaseLog = { lastAt: 0, unlogged: 0 };
+
+  /** One line per 10 s at most: an outage under load would otherwise log every request. */
+  private logDatabaseUnavailable(exception: unknown): void {
+    const now = Date.now();
+    if (now - this.databaseLog.lastAt < 10_000) {
+      this.databaseLog.unlogged += 1;
+      return;
+    }
+    const more = this.databaseLog.unlogged > 0 ? ` (and ${this.databaseLog.unlogged} more requests since the last such line)` : '';
+    this.databaseLog = { lastAt: now, unlogged: 0 };
+    const reason = ((exception as Error).message ?? String(exception)).trim().split('\n').at(-1);
+    this.logger.warn(`answered 503: the database cannot be reached: ${reason}${more}`);
   }
 }
 
