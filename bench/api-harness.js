@@ -148,9 +148,14 @@ function forgeAccessToken(secrets, userId, tokenVersion = 0, sid = undefined) {
   return `${body}.${createHmac('sha256', secrets.JWT_SECRET).update(body).digest('base64url')}`;
 }
 
-/** A live login (refresh-token family row) of the user, valid for a day; returns its id (a token's `sid`). */
+/**
+ * A live login of the user for a day: a refresh-token family with one live refresh token (a family
+ * without one is deleted by the server's cleanup job, ending its access tokens). Returns the
+ * family id, an access token's `sid`.
+ */
 async function insertLogin(db, userId) {
   const { rows } = await db.query(`INSERT INTO refresh_token_families (id, user_id, expires_at) VALUES (gen_random_uuid(), $1, now() + interval '1 day') RETURNING id::text AS id`, [userId]);
+  await db.query(`INSERT INTO refresh_tokens (id, family_id, token_hash, idle_expires_at) VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`, [rows[0].id, randomBytes(32).toString('hex')]);
   return rows[0].id;
 }
 
