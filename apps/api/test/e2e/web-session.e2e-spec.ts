@@ -81,7 +81,8 @@ describe('web session (cookie refresh token, CSRF)', () => {
 
   it('login without the CSRF header, from another site or another origin: 403 CSRF_FAILED, no cookie, no session', async () => {
     const user = await newUser();
-    for (const headers of [{}, { 'X-Coffer-CSRF': '1', 'Sec-Fetch-Site': 'cross-site' }, { 'X-Coffer-CSRF': '1', Origin: 'https://evil.example' }]) {
+    const refused: Record<string, string>[] = [{}, { 'X-Coffer-CSRF': '1', 'Sec-Fetch-Site': 'cross-site' }, { 'X-Coffer-CSRF': '1', Origin: 'https://evil.example' }];
+    for (const headers of refused) {
       const jar: Jar = new Map();
       const res = await login(user, jar, headers);
       expect(res.status).toBe(403);
