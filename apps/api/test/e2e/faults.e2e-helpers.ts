@@ -2,7 +2,16 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ObjectStore } from '@coffer/storage';
 import { Client } from 'pg';
+import { TEST_PASSWORD_HASH_COST } from '../../../../test/helpers/test-app';
+import { createApp } from '../../src/app/create-app';
+import type { Clock } from '../../src/common/clock';
+import type { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/config';
+import { Database, openDatabase } from '../../src/database/database';
+import { buildObjectStore } from '../../src/modules/storage/object-store.factory';
 import type { SmtpCapture } from '../../../../test/helpers/smtp-capture';
 import { freePort } from './replicas.e2e-helpers';
 
@@ -197,4 +206,44 @@ export async function fileRows(databaseUrl: string): Promise<{ id: string; statu
 export function filesOnDisk(blobsDir: string): string[] {
   if (!fs.existsSync(blobsDir)) return [];
   return (fs.readdirSync(blobsDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(blobsDir, f)).isFile()).sort();
+}
+
+export interface InProcessApp {
+  app: NestExpressApplication;
+  baseUrl: string;
+  config: AppConfig;
+  database: Database;
+  store: ObjectStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole server in this process on an existing database and data directory (so a test can
+ * run the clean-up jobs by hand, with its own clock, on what a killed server left), with the
+ * store the test builds (e.g. an S3 client that goes through a relay).
+ */
+export async function startInProcess(options: {
+  databaseUrl: string;
+  dataDir: string;
+  env?: Record<string, string>;
+  store?: (config: AppConfig) => ObjectStore;
+  clock?: Clock;
+}): Promise<InProcessApp> {
+  const port = await freePort();
+  const loaded = loadConfig({
+    APP_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: options.dataDir,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    ...options.env,
+  });
+  const config: AppConfig = { ...loaded, testPasswordHashCost: TEST_PASSWORD_HASH_COST };
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = options.store ? options.store(config) : buildObjectStore(config, options.clock);
+  const app = await createApp({ config, database, store, clock: options.clock });
+  await app.listen(config.port, config.host);
+  return { app, baseUrl: config.publicUrl, config, database, store, close: () => app.close() };
 }
