@@ -40,6 +40,16 @@ describe('QuotaService', () => {
     });
   });
 
+  describe('assertMultipartSizeAllowed', () => {
+    it('allows sizes past the single-PUT limit up to the per-file limit and 5 TiB, as 413 beyond', () => {
+      expect(thrown(() => quotaWith(1024 ** 4).assertMultipartSizeAllowed(MAX_SINGLE_PUT_BYTES + 1))).toBeUndefined();
+      expect(thrown(() => quotaWith(1024 ** 4).assertMultipartSizeAllowed(1024 ** 4 + 1))).toMatchObject({ code: 'FILE_TOO_LARGE' });
+      const overS3 = thrown(() => quotaWith(10 * 1024 ** 4).assertMultipartSizeAllowed(5 * 1024 ** 4 + 1));
+      expect(overS3).toMatchObject({ code: 'FILE_TOO_LARGE' });
+      expect(overS3?.message).toMatch(/5 TiB/);
+    });
+  });
+
   describe('storedSizeViolation', () => {
     it('flags objects over the declared size or the per-file limit', () => {
       const quota = quotaWith(100);
@@ -61,6 +71,8 @@ describe('QuotaService', () => {
       maxFiles: 7,
       maxFileSizeBytes: 100,
     });
+    // Past the single-PUT limit the multipart limit (5 TiB) is the ceiling reported.
+    expect((await quotaWith(10 * 1024 ** 4, repository).usage('u')).maxFileSizeBytes).toBe(5 * 1024 ** 4);
     expect(repository.usage).toHaveBeenCalledWith('u');
   });
 });
