@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blobParts, blobSize, decrypt, encrypt, encryptPart, FileChangedError, FULL_FRAME_BYTES, randomDek } from '@coffer/crypto';
+import { blobParts, blobSize, decrypt, encrypt, encryptPart, FileChangedError, FULL_FRAME_BYTES, pipeTo, randomDek } from '@coffer/crypto';
 import { CHUNK, collect, patterned } from './helpers';
+
+// Tens of MiB through AES-GCM and SHA-256 on a shared machine.
+jest.setTimeout(60_000);
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const FRAME = FULL_FRAME_BYTES;
@@ -84,6 +87,37 @@ describe('encryptPart', () => {
     // The strict reader accepts it with the commitment and the whole plaintext's hash.
     const decrypted = decrypt((async function* () { yield joined; })(), key, { commitment: whole.commitment, sha256: sha256(plaintext) });
     expect((await collect(decrypted)).equals(plaintext)).toBe(true);
+  });
+
+  it('gives the same bytes when parts run four at once through pipeTo, their memory reused from part to part', async () => {
+    const size = 40 * CHUNK + 5;
+    const plaintext = randomBytes(size);
+    const key = randomDek();
+    const fd = await fileWith(plaintext);
+    const whole = encrypt({ fd, size }, key);
+    const reference = await collect(whole);
+    const parts = blobParts(size, 2 * FRAME);
+    const pieces: Buffer[] = new Array<Buffer>(parts.length);
+    const queue = [...parts];
+    const worker = async () => {
+      for (let part = queue.shift(); part; part = queue.shift()) {
+        const copies: Buffer[] = [];
+        const blob = encryptPart({ fd, offset: part.offset, size: part.size }, key, { noncePrefix: whole.noncePrefix, firstFrame: part.firstFrame, isLast: part.isLast });
+        await pipeTo(blob, {
+          async write(piece, done) {
+            copies.push(Buffer.from(piece));
+            await new Promise((resolve) => setImmediate(resolve));
+            done();
+          },
+        });
+        pieces[part.partNumber - 1] = Buffer.concat(copies);
+      }
+    };
+    for (let round = 0; round < 2; round++) {
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      expect(Buffer.concat(pieces).equals(reference)).toBe(true);
+      queue.push(...parts);
+    }
   });
 
   it('sets the final flag only on the last part, so parts without it do not decrypt as a blob', async () => {

@@ -3,6 +3,7 @@ import { frameSealer, type FrameSealer } from '../format/aes-gcm';
 import { CHUNK_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_PREFIX_SIZE, NONCE_SIZE, setNonceCounter } from '../format/blob';
 import { keyCommitment } from '../format/commitment';
 import { toAesKey } from '../format/keys';
+import { giveBack, takeBuffer } from './buffer-pool';
 import { hashesOnWorker, prestartHashWorker } from './hash-ring';
 import { reuseChunks } from './pipeline';
 import { plaintextSlots, type PlaintextDigest } from './plaintext-slots';
@@ -104,6 +105,7 @@ async function* sealSlots(
       yield out.subarray(0, used);
     }
   } finally {
+    outputs.end();
     // Before the caller may close a file the worker reads.
     await slots.dispose();
   }
@@ -112,13 +114,14 @@ async function* sealSlots(
 /** Output chunk size: the frames of one full slot. */
 const OUTPUT_CHUNK_SIZE = (SLOT_SIZE / CHUNK_SIZE) * MAX_FRAME_SIZE;
 
-/** Memory for output chunks: fresh, or given back by the consumer (`pipeTo`). */
+/** Memory for output chunks: from the pool, or given back by the consumer (`pipeTo`). */
 class OutputChunks {
   private readonly issued = new WeakSet<ArrayBufferLike>();
   private readonly spare: Buffer[] = [];
+  private ended = false;
 
   take(): Buffer {
-    const out = this.spare.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_CHUNK_SIZE);
+    const out = this.spare.pop() ?? takeBuffer(OUTPUT_CHUNK_SIZE);
     this.issued.add(out.buffer);
     return out;
   }
@@ -126,8 +129,17 @@ class OutputChunks {
   /** Takes back a chunk of this blob once nothing reads it; anything else is ignored. */
   recycle(chunk: Uint8Array): void {
     const buffer = chunk.buffer;
-    if (!this.issued.has(buffer) || this.spare.length >= SLOTS) return;
+    if (!this.issued.has(buffer)) return;
     this.issued.delete(buffer);
-    this.spare.push(Buffer.from(buffer, 0, OUTPUT_CHUNK_SIZE));
+    const whole = Buffer.from(buffer, 0, OUTPUT_CHUNK_SIZE);
+    // Once the blob has ended, its chunks serve the next blob (the next part of an upload).
+    if (this.ended || this.spare.length >= SLOTS) giveBack(whole);
+    else this.spare.push(whole);
+  }
+
+  /** The blob made its last chunk: spare memory goes to the pool. */
+  end(): void {
+    this.ended = true;
+    for (const buffer of this.spare.splice(0)) giveBack(buffer);
   }
 }

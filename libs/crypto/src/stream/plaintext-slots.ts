@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { giveBack, takeBuffer } from './buffer-pool';
 import { HashRing } from './hash-ring';
 import { SLOT_SIZE } from './ring-layout';
 import { isFileSource, toBlockSource, type BlockSource, type EncryptSource } from './sources';
@@ -40,7 +41,8 @@ interface SlotStore {
   filled(slot: number, bytes: Buffer, ended: boolean): void;
   release(slot: number): void;
   result(): Promise<PlaintextDigest>;
-  dispose(): Promise<void>;
+  /** `drained`: the source was read to its end and no read is in flight, so memory may be reused. */
+  dispose(drained: boolean): Promise<void>;
 }
 
 /**
@@ -56,7 +58,7 @@ class InlineStore implements SlotStore {
   private size = 0;
 
   async memory(slot: number): Promise<Buffer> {
-    return (this.buffers[slot % INLINE_BUFFERS] ??= Buffer.allocUnsafeSlow(SLOT_SIZE));
+    return (this.buffers[slot % INLINE_BUFFERS] ??= takeBuffer(SLOT_SIZE));
   }
 
   filled(_slot: number, bytes: Buffer): void {
@@ -70,8 +72,10 @@ class InlineStore implements SlotStore {
     return { sha256: this.hash.digest('hex'), plaintextSize: this.size };
   }
 
-  async dispose(): Promise<void> {
+  async dispose(drained: boolean): Promise<void> {
     this.isStopped = true;
+    // A read still in flight would write into a buffer given back: only after a clean end.
+    if (drained) for (const buffer of this.buffers.splice(0)) giveBack(buffer);
   }
 }
 
@@ -110,6 +114,8 @@ class ReadAheadSlots implements PlaintextSlots {
   private readonly reads: Promise<Buffer>[] = [];
   private slot = -1;
   private ended = false;
+  /** The source ended by itself (not stopped): every read that touches memory has finished. */
+  private drained = false;
 
   constructor(
     private readonly src: BlockSource,
@@ -133,8 +139,9 @@ class ReadAheadSlots implements PlaintextSlots {
   }
 
   async dispose(): Promise<void> {
+    const drained = this.drained;
     this.stop();
-    await this.store.dispose();
+    await this.store.dispose(drained);
   }
 
   /** The bytes of slot `slot`, empty once the source has ended; starts reading the one after it. */
@@ -169,6 +176,7 @@ class ReadAheadSlots implements PlaintextSlots {
     this.store.filled(slot, memory.subarray(0, length), ended);
     if (ended) {
       this.ended = true;
+      this.drained = true;
       await this.src.close();
     }
     return memory.subarray(0, length);
