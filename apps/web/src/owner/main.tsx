@@ -1,13 +1,4 @@
 import { render } from 'preact';
+import { App } from './app';
 
-/** Placeholder until the owners' app lands (web-owner, issue 17). */
-function OwnerApp() {
-  return (
-    <section class="card">
-      <h1>Coffer</h1>
-      <p>The owners' web app is coming; use the <code>coffer</code> CLI meanwhile.</p>
-    </section>
-  );
-}
-
-render(<OwnerApp />, document.getElementById('root')!);
+render(<App />, document.getElementById('root')!);
