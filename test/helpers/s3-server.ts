@@ -89,7 +89,7 @@ export async function startS3Server(): Promise<S3TestServer> {
  * `POST /bucket/?delete`, `HEAD /bucket/`) with a signature error. Real S3 and MinIO accept them,
  * so this stays in the test helper. It runs at the build step, before signing.
  */
-function addBucketPathSlashWorkaround(client: S3Client): void {
+export function addBucketPathSlashWorkaround(client: S3Client): void {
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { path?: unknown };
