@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vault } from '@coffer/crypto';
@@ -14,6 +14,8 @@ const VAULT_PASSWORD = 'vault password 1234';
 const NEW_VAULT_PASSWORD = 'a brand new vault password';
 const RECOVERED_PASSWORD = 'password set by recovery';
 const PASSPHRASE = 'a passphrase of some length';
+const VAULT_CHANGED_PASSWORD = 'vault and account key password';
+const FINAL_PASSWORD = 'the final vault password';
 
 interface Uploaded {
   file_id: string;
@@ -106,6 +108,9 @@ describe('the coffer CLI with account keys', () => {
     const meta = await (await fetch(first.link.replace('/files/download/', '/files/meta/'))).json();
     expect(meta).toMatchObject({ file_name: 'encrypted', plaintext_hash: '', nonce_prefix: row.noncePrefix, encrypted_metadata: row.encryptedMetadata });
     expect(mode(await stat(join(a.home, 'names.json')))).toBe(0o600);
+    // Not even a wrong vault password in the environment is read: the pinned key needs no unlock (no Argon2id).
+    const again = await upload(a, 'again.bin', randomBytes(1000), { COFFER_VAULT_PASSWORD: 'not any password of this account' });
+    expect((await fileRow(again.file_id)).sealedKey).toMatch(/^[A-Za-z0-9+/]{108}$/);
   });
 
   it('lists the real name on the uploading device, "(encrypted)" elsewhere until --unlock', async () => {
@@ -290,10 +295,47 @@ describe('the coffer CLI with account keys', () => {
       expect((await readFile(join(vaultDir, 'vault.enc'))).equals(vaultBytes)).toBe(true);
       expect(await t.database.prisma.file.findMany({ where: { userId }, select: { id: true, sealedKey: true }, orderBy: { id: 'asc' } })).toEqual(sealedBefore);
 
+      // Resumable: a file whose sealed key is still missing (as after a run cut short) is sealed by the next run, and only it.
+      await t.database.prisma.$executeRaw`UPDATE files SET sealed_key = NULL WHERE id = ${old.file_id}::uuid`;
+      expect(json(expectOk(await run(['keys', 'sync', '--json'], legacy, env)))).toMatchObject({ sealed: 1, written_to_vault: 0 });
+      const resealed = await t.database.prisma.file.findMany({ where: { userId }, select: { id: true, sealedKey: true }, orderBy: { id: 'asc' } });
+      expect(resealed.filter((f) => f.id !== old.file_id)).toEqual(sealedBefore.filter((f) => f.id !== old.file_id));
+      expect(resealed.find((f) => f.id === old.file_id)?.sealedKey).toMatch(/^[A-Za-z0-9+/]{108}$/);
+
       // The migrated key opens on another device.
       const dest = join(root, 'old-on-b.bin');
       expectOk(await run(['decrypt', old.link, dest, '--vault'], b, { COFFER_VAULT_PASSWORD: RECOVERED_PASSWORD }));
       expect((await readFile(dest)).equals(oldBytes)).toBe(true);
+    });
+
+    it('keys password re-encrypts a local vault that had the same password (atomically, 0600, every key kept); the stock client then opens it with the new one', async () => {
+      const vaultDir = join(legacy.home, 'vault');
+      const entries = await (await Vault.open(vaultDir, RECOVERED_PASSWORD, { bounds: FAST_KDF.bounds })).list();
+      const meta = await readFile(join(vaultDir, 'vault_meta.json'));
+      const changed = expectOk(await run(['keys', 'password', '--json'], legacy, { COFFER_VAULT_PASSWORD: RECOVERED_PASSWORD, COFFER_NEW_VAULT_PASSWORD: VAULT_CHANGED_PASSWORD }));
+      expect(json(changed)).toMatchObject({ changed: true, local_vault: 'changed' });
+      await expect(Vault.open(vaultDir, RECOVERED_PASSWORD, { bounds: FAST_KDF.bounds })).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+      expect(await (await Vault.open(vaultDir, VAULT_CHANGED_PASSWORD, { bounds: FAST_KDF.bounds })).list()).toEqual(entries);
+      // Only vault.enc was rewritten: same salt and parameters, nothing left over.
+      expect(await readFile(join(vaultDir, 'vault_meta.json'))).toEqual(meta);
+      expect(mode(await stat(join(vaultDir, 'vault.enc')))).toBe(0o600);
+      expect((await readdir(vaultDir)).sort()).toEqual(['vault.enc', 'vault_meta.json']);
+      // Uploads keep recording keys in it with the new password; another device decrypts with it too.
+      const after = await upload(legacy, 'after-change.bin', randomBytes(5000), { COFFER_VAULT_PASSWORD: VAULT_CHANGED_PASSWORD });
+      expect(await (await Vault.open(vaultDir, VAULT_CHANGED_PASSWORD, { bounds: FAST_KDF.bounds })).get(after.file_id)).toBeDefined();
+      expectOk(await run(['decrypt', after.link, join(root, 'after-change-on-b.bin'), '--vault'], b, { COFFER_VAULT_PASSWORD: VAULT_CHANGED_PASSWORD }));
+    });
+
+    it('keys password leaves a local vault with a password of its own as it is, and says so', async () => {
+      const otherDir = join(c.home, 'vault');
+      await Vault.create(otherDir, 'the vault password of c', { kdf: FAST_KDF.vault, bounds: FAST_KDF.bounds });
+      const before = await readFile(join(otherDir, 'vault.enc'));
+      const changed = expectOk(await run(['keys', 'password'], c, { COFFER_VAULT_PASSWORD: VAULT_CHANGED_PASSWORD, COFFER_NEW_VAULT_PASSWORD: FINAL_PASSWORD }));
+      expect(changed.stdout).toContain(`The local vault in ${otherDir} has a password of its own, not your account key's old one: it was left as it is`);
+      expect(await readFile(join(otherDir, 'vault.enc'))).toEqual(before);
+      await Vault.open(otherDir, 'the vault password of c', { bounds: FAST_KDF.bounds });
+      // The account key did change.
+      expectOk(await run(['decrypt', first.link, join(root, 'first-final.bin'), '--vault'], b, { COFFER_VAULT_PASSWORD: FINAL_PASSWORD }));
     });
   });
 });

@@ -202,6 +202,49 @@ describe('Vault', () => {
     expect(await readVaultIndependently(dir, PASSWORD)).toMatchObject({ note: 'kept', entries: { 'hashdrop-file': dek.toString('base64') } });
   });
 
+  describe('changePassword', () => {
+    const NEW_PASSWORD = 'a new vault password';
+    // Several 64 MiB Argon2id derivations each, on a shared machine.
+    jest.setTimeout(60_000);
+
+    it('re-encrypts vault.enc under the new password with the same salt and parameters (vault_meta.json untouched), 0600, keeping every entry and other field', async () => {
+      const dir = freshDir();
+      const vault = await Vault.create(dir, PASSWORD);
+      const dek = randomDek();
+      await vault.put('file-1', dek, 'commitment');
+      const meta = await readFile(join(dir, 'vault_meta.json'));
+      const before = await readVaultIndependently(dir, PASSWORD);
+      await chmod(join(dir, 'vault.enc'), 0o644);
+      await vault.changePassword(NEW_PASSWORD);
+      expect(await readFile(join(dir, 'vault_meta.json'))).toEqual(meta);
+      expect(await readVaultIndependently(dir, NEW_PASSWORD)).toEqual(before);
+      expect(await modeOf(join(dir, 'vault.enc'))).toBe(0o600);
+      expect((await readdir(dir)).sort()).toEqual(['vault.enc', 'vault_meta.json']);
+      await expect(Vault.open(dir, PASSWORD)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+      expect(await (await Vault.open(dir, NEW_PASSWORD)).get('file-1')).toEqual({ dek, commitment: 'commitment' });
+      // The same instance keeps working with the new key.
+      await vault.put('file-2', randomDek());
+      expect(await (await Vault.open(dir, NEW_PASSWORD)).list()).toEqual(['file-1', 'file-2']);
+    });
+
+    it('leaves another instance that still holds the old key unable to write (it fails, nothing is lost)', async () => {
+      const dir = freshDir();
+      const first = await Vault.create(dir, PASSWORD);
+      const other = await Vault.open(dir, PASSWORD);
+      await first.changePassword(NEW_PASSWORD);
+      await expect(other.put('late', randomDek())).rejects.toBeInstanceOf(VaultError);
+      expect(await (await Vault.open(dir, NEW_PASSWORD)).list()).toEqual([]);
+    });
+
+    it('refuses a new password under 12 characters and changes nothing', async () => {
+      const dir = freshDir();
+      const vault = await Vault.create(dir, PASSWORD);
+      const sealed = await readFile(join(dir, 'vault.enc'));
+      await expect(vault.changePassword('short')).rejects.toThrow(RangeError);
+      expect(await readFile(join(dir, 'vault.enc'))).toEqual(sealed);
+    });
+  });
+
   it('loses no entry when several processes add entries at the same time', async () => {
     const dir = freshDir();
     await Vault.create(dir, PASSWORD);

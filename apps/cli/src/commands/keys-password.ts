@@ -3,7 +3,9 @@ import { AccountKeyError, MIN_PASSPHRASE_LENGTH, newRecoveryCode, parseKeyBundle
 import { accountKeyFailure, DATA_LOSS_WARNING, keyChanged, keyringOf, type AccountKeyring } from '../lib/account-keys';
 import type { Context } from '../lib/context';
 import { CliError, UsageError } from '../lib/errors';
+import { describeLocalVault, followNewPassword, planLocalVault } from '../lib/local-vault-password';
 import { readSecret } from '../lib/secrets';
+import { vaultExists } from '../lib/vault-access';
 import { contextFor, type Runtime } from '../lib/runtime';
 import type { VaultPasswordOptions } from '../lib/vault-access';
 
@@ -41,11 +43,13 @@ export function keysPasswordCommand(runtime: Runtime): Command {
         return;
       }
       const password = await readNewPassword(ctx, options);
+      // Before anything changes: whether the local vault opens with the old password too.
+      const plan = await planLocalVault(ctx, unlocked.password ?? '');
       const bundle = await rewrapPassword(ctx, unlocked.bundle, unlocked.pair, unlocked.userId, password);
       const version = await keyring.store(unlocked, bundle, 'changing the vault password');
-      ctx.out.result({ changed: true, version }, () =>
-        'Changed the vault password of your account key: every device now unlocks it with the new one.\n' +
-          'A local vault (vault.enc, for the stock Hashdrop client) keeps the password it was created with.',
+      const localVault = await followNewPassword(ctx, plan, password);
+      ctx.out.result({ changed: true, version, local_vault: localVault }, () =>
+        ['Changed the vault password of your account key: every device now unlocks it with the new one.', describeLocalVault(ctx, localVault, plan.reason)].filter(Boolean).join('\n'),
       );
     });
 }
@@ -93,7 +97,13 @@ export function keysRecoverCommand(runtime: Runtime): Command {
       const version = await keyring.store(unlocked, bundle, 'setting the new vault password');
       if (!pinned) await keyring.pinKey(unlocked.pair.publicKey);
       const fingerprint = publicKeyFingerprint(unlocked.pair.publicKey);
-      ctx.out.result({ recovered: true, fingerprint, version }, () => `Recovered your account key ${fingerprint} and set the new vault password. The recovery code still works; replace it with \`coffer keys recovery\` if it may have been seen.`);
+      const localVault = (await vaultExists(ctx)) ? 'unchanged' : 'none';
+      ctx.out.result({ recovered: true, fingerprint, version, local_vault: localVault }, () =>
+        [
+          `Recovered your account key ${fingerprint} and set the new vault password. The recovery code still works; replace it with \`coffer keys recovery\` if it may have been seen.`,
+          ...(localVault === 'unchanged' ? [`The local vault in ${ctx.vaultDir} keeps its own password: the recovery code cannot open it.`] : []),
+        ].join('\n'),
+      );
     });
 }
 

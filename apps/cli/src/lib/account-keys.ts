@@ -27,6 +27,8 @@ export interface UnlockedAccount {
   version: number;
   /** Set when this call created the key (`coffer keys init` on a fresh account). */
   created: boolean;
+  /** The vault password it was opened with (`keys password` also re-encrypts a local vault that has it); none after a recovery. */
+  password?: string;
 }
 
 export const DATA_LOSS_WARNING = 'Lose both your vault password and your recovery code and your files are gone: nobody, not even the server\'s operator, can decrypt them.';
@@ -101,7 +103,7 @@ export class AccountKeyring {
     const password = await readVaultPassword(this.ctx, options, false);
     const pair = await unwrapPassword(this.ctx, bundle, userId, password);
     if (!pin) await this.pinKey(pair.publicKey);
-    return { userId, pair, bundle, version: keys.version, created: false };
+    return { userId, pair, bundle, version: keys.version, created: false, password };
   }
 
   /** Writes a new bundle over the version read; answers the new version. */
@@ -142,14 +144,14 @@ export class AccountKeyring {
       const theirs = bundleOf(keys);
       const unlocked = await unwrapPassword(this.ctx, theirs, userId, password);
       await this.pinKey(unlocked.publicKey);
-      return { userId, pair: unlocked, bundle: theirs, version: keys.version, created: false };
+      return { userId, pair: unlocked, bundle: theirs, version: keys.version, created: false, password };
     }
     this.ctx.out.notice(
       `Created your account key ${shortFingerprint(publicKeyFingerprint(pair.publicKey))}. The server keeps its private half encrypted under your vault password, so any device where you log in can open your files.\n` +
         `${DATA_LOSS_WARNING} Create a recovery code with \`coffer keys recovery\`.`,
     );
     await this.pinKey(pair.publicKey);
-    return { userId, pair, bundle, version, created: true };
+    return { userId, pair, bundle, version, created: true, password };
   }
 }
 

@@ -35,7 +35,7 @@ export interface VaultEntry {
 export class Vault {
   private constructor(
     private readonly dir: string,
-    private readonly key: KeyObject,
+    private key: KeyObject,
   ) {}
 
   /** Creates an empty vault in `dir` (created with mode 0700 if needed); the password needs 12+ characters. */
@@ -91,6 +91,23 @@ export class Vault {
       document.commitments.delete(fileId);
     });
     return removed;
+  }
+
+  /**
+   * Re-encrypts `vault.enc` under a key derived from `newPassword` (12+ characters) with the
+   * vault's own salt and KDF parameters, under the lock, in one atomic write: `vault_meta.json`
+   * is left as it is, so no crash can leave the two files disagreeing (docs/FORMAT.md, "Local
+   * vault"). Another instance still holding the old key fails its next read instead of writing.
+   */
+  async changePassword(newPassword: string, options: Pick<VaultKdfOptions, 'bounds'> = {}): Promise<void> {
+    const meta = parseVaultMeta((await readVaultFile(this.dir, META_FILE)).toString('utf8'), options.bounds);
+    const key = toAesKey(await deriveKeyFromPassphrase(newPassword, meta.salt, meta.kdf, { bounds: options.bounds }));
+    await withFileLock(join(this.dir, LOCK_FILE), async () => {
+      const document = await this.read();
+      await ensurePrivateDir(this.dir);
+      await writeFileAtomic(join(this.dir, DATA_FILE), sealVaultDocument(key, document));
+    });
+    this.key = key;
   }
 
   /** File ids in the vault, sorted. */
