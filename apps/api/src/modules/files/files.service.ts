@@ -103,8 +103,8 @@ export class FilesService {
   async complete(userId: string, input: CompleteInput): Promise<CompleteResponse | CompleteAccepted> {
     const file = await this.files.findOwned(userId, input.fileId);
     if (file && file.partCount !== null) return this.multipart.complete(userId, file, input);
-    if (input.parts) throw new DomainError('VALIDATION_FAILED', 'parts is only for multipart uploads; this file takes a single PUT');
     if (!file || !LIVE_STATUSES.includes(file.status)) throw notFound();
+    if (input.parts) throw new DomainError('VALIDATION_FAILED', 'parts is only for multipart uploads; this file takes a single PUT');
     // Repeating complete is harmless: the first one decided.
     if (file.status === 'uploaded') return toCompleteResponse(file);
 
