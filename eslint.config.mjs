@@ -28,7 +28,7 @@ export default tseslint.config(
   },
   {
     // The browser pages: their own program (DOM types, JSX for Preact), apps/web/tsconfig.json.
-    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/vite.config.ts'],
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/vite.config.mts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { project: './apps/web/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
   },

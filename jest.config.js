@@ -34,7 +34,7 @@ module.exports = {
   // pool), so more workers than cores pays off; measured on 2 cores (README, "Tests").
   maxWorkers: Number(process.env.COFFER_TEST_WORKERS) || 3,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts', '<rootDir>/apps/web/test/**/*.spec.ts'] },
     { ...common, displayName: 'medium', testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.medium-spec.ts', '<rootDir>/test/**/*.medium-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
   ],
