@@ -1,6 +1,11 @@
+import { formatBytes as contractFormatBytes } from '@coffer/contract';
 import { formatBytes, formatDuration, formatTable, formatTimestamp, printable, shortId } from './format';
 
 describe('formatBytes', () => {
+  it('is the helper the server\'s messages use (libs/contract), so both show one unit style', () => {
+    expect(formatBytes).toBe(contractFormatBytes);
+  });
+
   it.each([
     [0, '0 B'],
     [1023, '1023 B'],

@@ -1,19 +1,7 @@
 /** Pure formatting helpers for human output. */
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `1536` → `1.5 KiB`; whole bytes below 1 KiB. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return String(bytes);
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  return `${value >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit]}`;
-}
+/** Sizes in binary units, with the server's messages' helper (one unit style: libs/contract's sizes). */
+export { formatBytes, formatExactBytes } from '@coffer/contract';
 
 /** Seconds as a short duration: `45 s`, `3 min 5 s`, `2 h 10 min`, `1 d 3 h`. */
 export function formatDuration(totalSeconds: number): string {

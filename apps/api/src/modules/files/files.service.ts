@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatExactBytes } from '@coffer/contract';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { fileObjectKey, ownerHash, type ObjectStore } from '@coffer/storage';
 import { Clock } from '../../common/clock';
@@ -94,7 +95,7 @@ export class FilesService {
       case 'file-count':
         throw new DomainError('FILE_COUNT_LIMIT', `You already have ${this.config.limits.maxFilesPerUser} files, the most allowed; delete some first`);
       case 'over-quota':
-        throw new DomainError('QUOTA_EXCEEDED', `This upload would exceed your storage quota of ${this.config.limits.userQuotaBytes} bytes`);
+        throw new DomainError('QUOTA_EXCEEDED', `This upload would exceed your storage quota of ${formatExactBytes(this.config.limits.userQuotaBytes)}`);
       case 'storage-full':
         throw new DomainError('STORAGE_FULL', 'The server has no storage left for this upload; try again later');
     }
@@ -147,11 +148,11 @@ export class FilesService {
         await this.discard(file);
         throw new DomainError(
           'UPLOAD_OVER_QUOTA',
-          `The stored object (${object.size} bytes) does not fit in your storage quota of ${this.config.limits.userQuotaBytes} bytes; the upload was discarded`,
+          `The stored object (${formatExactBytes(object.size)}) does not fit in your storage quota of ${formatExactBytes(this.config.limits.userQuotaBytes)}; the upload was discarded`,
         );
       case 'storage-full':
         await this.discard(file);
-        throw new DomainError('UPLOAD_OVER_QUOTA', `The server has no storage left for ${object.size} bytes; the upload was discarded`);
+        throw new DomainError('UPLOAD_OVER_QUOTA', `The server has no storage left for ${formatExactBytes(object.size)}; the upload was discarded`);
     }
   }
 

@@ -1,3 +1,4 @@
+import { formatExactBytes } from '@coffer/contract';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MultipartUploadError, type ObjectStore, type UploadedPart } from '@coffer/storage';
 import { Clock } from '../../common/clock';
@@ -142,7 +143,7 @@ export class MultipartCompletion {
       await this.discard(file);
       throw new DomainError('NOT_FOUND', 'The upload no longer exists in storage; start a new upload');
     }
-    const violation = this.quota.storedSizeViolation(object.size, file.declaredSize, true) ?? (object.size !== file.declaredSize ? `The stored object (${object.size} bytes) is not the declared size (${file.declaredSize} bytes)` : undefined);
+    const violation = this.quota.storedSizeViolation(object.size, file.declaredSize, true) ?? (object.size !== file.declaredSize ? `The stored object (${formatExactBytes(object.size)}) is not the declared size (${formatExactBytes(file.declaredSize)})` : undefined);
     if (violation) {
       await this.discard(file, 'FILE_TOO_LARGE');
       throw new DomainError('FILE_TOO_LARGE', `${violation}; the upload was discarded`);
@@ -182,8 +183,8 @@ export class MultipartCompletion {
         throw new DomainError(
           'UPLOAD_OVER_QUOTA',
           outcome === 'over-quota'
-            ? `The stored object (${object.size} bytes) does not fit in your storage quota of ${this.config.limits.userQuotaBytes} bytes; the upload was discarded`
-            : `The server has no storage left for ${object.size} bytes; the upload was discarded`,
+            ? `The stored object (${formatExactBytes(object.size)}) does not fit in your storage quota of ${formatExactBytes(this.config.limits.userQuotaBytes)}; the upload was discarded`
+            : `The server has no storage left for ${formatExactBytes(object.size)}; the upload was discarded`,
         );
     }
   }

@@ -1,6 +1,7 @@
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { LedgerRepository } from './ledger.repository';
+import { formatExactBytes } from '@coffer/contract';
 import { MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { QuotaService } from './quota.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
@@ -30,6 +31,18 @@ describe('QuotaService', () => {
       const err = thrown(() => quotaWith(100).assertDeclaredSizeAllowed(101));
       expect(err).toMatchObject({ code: 'FILE_TOO_LARGE' });
       expect(err?.message).toContain('per-file limit of 100 bytes');
+    });
+
+    it('states sizes with libs/contract\'s formatExactBytes, the CLI\'s helper: binary units and the exact count, never GB or MB', () => {
+      const overLimit = thrown(() => quotaWith(3 * 1024 ** 3).assertDeclaredSizeAllowed(3 * 1024 ** 3 + 1));
+      expect(overLimit?.message).toBe(`The file is larger than the per-file limit of ${formatExactBytes(3 * 1024 ** 3)}`);
+      expect(overLimit?.message).toContain('3 GiB (3,221,225,472 bytes)');
+      const overPut = thrown(() => quotaWith(10 * MAX_SINGLE_PUT_BYTES).assertDeclaredSizeAllowed(MAX_SINGLE_PUT_BYTES + 1));
+      expect(overPut?.message).toContain(`larger than ${formatExactBytes(MAX_SINGLE_PUT_BYTES)}, the most a single PUT`);
+      expect(overPut?.message).toContain('4.7 GiB (5,000,000,000 bytes)');
+      const stored = quotaWith(1024 ** 2).storedSizeViolation(3_000_000, 100);
+      expect(stored).toBe(`The stored object (${formatExactBytes(3_000_000)}) is larger than the declared size (100 bytes)`);
+      for (const message of [overLimit?.message, overPut?.message, stored]) expect(message).not.toMatch(/\b[kKMGT]B\b|\d{4,} bytes/);
     });
 
     it('explains the single-PUT limit when the configured limit is higher', () => {

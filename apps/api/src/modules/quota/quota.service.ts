@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { formatExactBytes } from '@coffer/contract';
 import { MAX_MULTIPART_OBJECT_BYTES, MAX_SINGLE_PUT_BYTES } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -42,12 +43,12 @@ export class QuotaService {
   assertDeclaredSizeAllowed(size: number): void {
     const perFile = this.config.limits.maxFileSizeBytes;
     if (size > perFile && perFile <= MAX_SINGLE_PUT_BYTES) {
-      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${perFile} bytes`);
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${formatExactBytes(perFile)}`);
     }
     if (size > MAX_SINGLE_PUT_BYTES) {
       throw new DomainError(
         'FILE_TOO_LARGE',
-        `The file is larger than ${MAX_SINGLE_PUT_BYTES} bytes, the most a single PUT upload can carry; ask for a multipart upload (multipart: true)`,
+        `The file is larger than ${formatExactBytes(MAX_SINGLE_PUT_BYTES)}, the most a single PUT upload can carry (S3's limit); ask for a multipart upload (multipart: true)`,
       );
     }
   }
@@ -56,21 +57,21 @@ export class QuotaService {
   assertMultipartSizeAllowed(size: number): void {
     const perFile = this.config.limits.maxFileSizeBytes;
     if (size > perFile) {
-      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${perFile} bytes`);
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than the per-file limit of ${formatExactBytes(perFile)}`);
     }
     if (size > MAX_MULTIPART_OBJECT_BYTES) {
-      throw new DomainError('FILE_TOO_LARGE', `The file is larger than ${MAX_MULTIPART_OBJECT_BYTES} bytes (5 TiB), the most one object can hold`);
+      throw new DomainError('FILE_TOO_LARGE', `The file is larger than ${formatExactBytes(MAX_MULTIPART_OBJECT_BYTES)}, the most one object can hold`);
     }
   }
 
   /** Why a stored object of `size` bytes cannot be kept, or undefined when its size is acceptable. */
   storedSizeViolation(size: number, declaredSize: number | null, multipart = false): string | undefined {
     if (declaredSize !== null && size > declaredSize) {
-      return `The stored object (${size} bytes) is larger than the declared size (${declaredSize} bytes)`;
+      return `The stored object (${formatExactBytes(size)}) is larger than the declared size (${formatExactBytes(declaredSize)})`;
     }
     const perFile = Math.min(this.config.limits.maxFileSizeBytes, multipart ? MAX_MULTIPART_OBJECT_BYTES : MAX_SINGLE_PUT_BYTES);
     if (size > perFile) {
-      return `The stored object (${size} bytes) is larger than the per-file limit of ${perFile} bytes`;
+      return `The stored object (${formatExactBytes(size)}) is larger than the per-file limit of ${formatExactBytes(perFile)}`;
     }
     return undefined;
   }
