@@ -10,27 +10,37 @@
 'use strict';
 const net = require('node:net');
 
-/** Copies `from` into `to` at `bytesPerSecond`, pausing `from` while chunks wait. */
+/**
+ * Copies `from` into `to` at `bytesPerSecond`: each chunk is released at the end of its slot in
+ * the connection's schedule (so no connection runs ahead of its rate), in order, by one timer at a
+ * time (timers of different delays may fire out of order in Node); `from` is paused while chunks wait.
+ */
 function throttledPipe(from, to, bytesPerSecond) {
-  let nextFree = 0; // ms timestamp when the connection may send again
-  let waiting = 0;
+  const queue = []; // { chunk, at }
+  let nextFree = 0; // ms timestamp when the connection's next byte may go
+  let timer;
+  let ended = false;
+  const pump = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length && queue[0].at <= now) {
+      const { chunk } = queue.shift();
+      if (!to.destroyed) to.write(chunk);
+    }
+    if (queue.length) timer = setTimeout(pump, queue[0].at - now);
+    else if (ended) to.end();
+    if (queue.length <= 2 && from.isPaused()) from.resume();
+  };
   from.on('data', (chunk) => {
     const now = performance.now();
-    const start = Math.max(now, nextFree);
-    nextFree = start + (chunk.length / bytesPerSecond) * 1000;
-    const delay = nextFree - now;
-    // Released at the end of its slot, so no connection ever runs ahead of its rate.
-    waiting++;
-    if (waiting > 4) from.pause();
-    setTimeout(() => {
-      waiting--;
-      if (!to.destroyed) to.write(chunk);
-      if (waiting <= 2 && from.isPaused()) from.resume();
-    }, delay);
+    nextFree = Math.max(now, nextFree) + (chunk.length / bytesPerSecond) * 1000;
+    queue.push({ chunk, at: nextFree });
+    if (queue.length > 4) from.pause();
+    if (!timer) timer = setTimeout(pump, nextFree - now);
   });
   from.on('end', () => {
-    const finish = () => (waiting === 0 ? to.end() : setTimeout(finish, 5));
-    finish();
+    ended = true;
+    if (!timer && !queue.length) to.end();
   });
 }
 
