@@ -14,7 +14,7 @@ import { startProgress } from './progress';
 import { RecordWriter, removeRecord, saveRecord, type ResumeRecord } from './resume-record';
 import { buildShareLink } from './share-link';
 import { SourceChanged, SourceHasher } from './source-hasher';
-import type { UploadKeying, UploadResult } from './upload-file';
+import type { UploadKeying, UploadResult } from './upload-types';
 import { vaultFailure } from './vault-access';
 
 /** What the file is shown and sent as; the same for a fresh and a resumed upload. */

@@ -1,7 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { aesGcmImplementation, blobSize, deriveKeyFromPassphrase, encrypt, encryptMetadata, FileChangedError, newSalt, prestartEncryptWorker, randomDek, sealFileKey, type Vault } from '@coffer/crypto';
-import type { CofferApi, CompleteAnswer, CompleteRequest, KeyMode } from './coffer-api';
+import type { CofferApi, CompleteAnswer, CompleteRequest } from './coffer-api';
 import type { Context } from './context';
 import { onInterrupt } from './cleanup';
 import { CliError } from './errors';
@@ -16,35 +16,15 @@ import { findRecord } from './resume-record';
 import { rememberNames } from './name-cache';
 import { startProgress } from './progress';
 import { buildShareLink } from './share-link';
-import { vaultFailure, type PendingVault } from './vault-access';
+import type { UploadKeying, UploadResult } from './upload-types';
+import { vaultFailure } from './vault-access';
 
-/**
- * How the file key is made and kept: a random DEK sealed to the account public key (and also
- * recorded in the local vault when it exists and its password was given: `vault`, best effort);
- * on a server without account keys, a random DEK kept in the local vault only (`seal` absent,
- * `vault` required, which may still be unlocking); or Argon2id of a passphrase.
- */
-export type UploadKeying =
-  | { mode: 'vault'; seal: { publicKey: Buffer }; vault?: PendingVault; vaultWarned?: boolean }
-  | { mode: 'vault'; seal?: undefined; vault: PendingVault }
-  | { mode: 'passphrase'; passphrase: string };
+export type { UploadKeying, UploadResult } from './upload-types';
 
 /** The name and media type the server is told when the real ones travel encrypted. */
 export const NEUTRAL_NAME = 'encrypted';
 export const NEUTRAL_MEDIA_TYPE = 'application/octet-stream';
 
-export interface UploadResult {
-  path: string;
-  file_id: string;
-  file_name: string;
-  link: string;
-  mode: KeyMode;
-  size_bytes: number;
-  encrypted_size_bytes: number;
-  plaintext_sha256: string;
-  /** Vault mode: the key is sealed to the account key on the server (false: in the local vault only). */
-  sealed: boolean;
-}
 
 const COMPLETE_RETRIES_MS = [250, 500, 1000, 2000, 4000];
 
