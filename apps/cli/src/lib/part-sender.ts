@@ -15,6 +15,8 @@ const BACKOFF_MS = [500, 2_000, 5_000];
 /** A URL about to expire is not used: a part of 8 MiB at a slow link takes a while. */
 const URL_MARGIN_MS = 120_000;
 const URL_PAGE = 100;
+/** A part PUT that moves no byte for this long (a dead link, a stalled peer) is cut and retried. */
+const STALL_MS = 60_000;
 
 export interface PartSenderSetup {
   fd: number;
@@ -75,6 +77,7 @@ export class PartSender {
       const url = await this.urlFor(part.partNumber);
       const blob = encryptPart({ fd, offset: part.offset, size: part.size }, dek, { noncePrefix, firstFrame: part.firstFrame, isLast: part.isLast });
       let sent = 0;
+      const stall = new StallWatch(STALL_MS);
       try {
         const answer = await putStream(url.url, {
           headers: { ...lower(url.headers), 'content-type': 'application/octet-stream' },
@@ -82,9 +85,10 @@ export class PartSender {
           body: blob,
           onBytes: (n) => {
             sent += n;
+            stall.moved();
             progress.advance(n);
           },
-          signal,
+          signal: AbortSignal.any([signal, stall.signal]),
         });
         if (answer.status >= 200 && answer.status <= 299) {
           const etag = answer.headers.etag;
@@ -107,7 +111,11 @@ export class PartSender {
         // Stopped from outside: the reason (a changed source, another part's failure, Ctrl-C) is the error.
         if (signal.aborted) throw signal.reason;
         if (error instanceof SourceChanged || error instanceof CliError) throw error;
-        lastError = networkFailure(error, url.url, what, 'Check your network, then run the same command again to continue.') ?? error;
+        lastError = stall.signal.aborted
+          ? new CliError(`${what} failed: part ${part.partNumber} moved no byte for ${STALL_MS / 1000} s`, 'Check your network, then run the same command again to continue.')
+          : (networkFailure(error, url.url, what, 'Check your network, then run the same command again to continue.') ?? error);
+      } finally {
+        stall.stop();
       }
     }
     throw lastError;
@@ -132,6 +140,35 @@ export class PartSender {
       }
       await this.fetching;
     }
+  }
+}
+
+/** Aborts its signal once `moved` has not been called for `ms`. */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly ms: number) {
+    this.timer = this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  moved(): void {
+    this.timer.refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    const timer = setTimeout(() => this.controller.abort(new Error('stalled')), this.ms);
+    // Never what keeps the process alive.
+    timer.unref();
+    return timer;
   }
 }
 
