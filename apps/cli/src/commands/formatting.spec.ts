@@ -50,9 +50,11 @@ describe('human output', () => {
   });
 
   it('gives the recipient command for vault and passphrase shares, shell-quoted', () => {
-    const vault = formatShare({ file_id: ID, file_name: "it's.txt", mode: 'vault', link: 'http://s/l', key: 'k+/=' });
+    const vault = formatShare({ file_id: ID, file_name: "it's.txt", mode: 'vault', link: 'http://s/l', web_url: 'http://s/s/o/f#k-_', key: 'k+/=' });
     expect(vault).toContain("coffer decrypt 'http://s/l' --key 'k+/='");
-    const passphrase = formatShare({ file_id: ID, file_name: 'p.txt', mode: 'passphrase', link: 'http://s/l' });
+    expect(vault).toContain('Web:  http://s/s/o/f#k-_');
+    const passphrase = formatShare({ file_id: ID, file_name: 'p.txt', mode: 'passphrase', link: 'http://s/l', web_url: 'http://s/s/o/f' });
+    expect(passphrase).toContain('Web:  http://s/s/o/f\n');
     expect(passphrase).toContain('passphrase by another channel');
     expect(passphrase).not.toContain('--key');
   });

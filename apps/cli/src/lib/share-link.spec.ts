@@ -1,5 +1,5 @@
 import { UsageError } from './errors';
-import { buildShareLink, parseShareLink } from './share-link';
+import { buildShareLink, buildWebLink, parseShareLink } from './share-link';
 
 const HASH = 'usrh-00112233445566778899aabbccddeeff';
 const ID = '8c1f0d2e-2c77-4a43-9d57-0d9d1b0f8a3e';
@@ -44,5 +44,13 @@ describe('buildShareLink', () => {
   it('round-trips through parseShareLink', () => {
     const link = buildShareLink('http://127.0.0.1:4000', `${HASH}/${ID}`);
     expect(parseShareLink(link)).toMatchObject({ base: 'http://127.0.0.1:4000', ownerHash: HASH, fileId: ID });
+  });
+});
+
+describe('buildWebLink', () => {
+  it('puts a vault-mode key in the fragment as unpadded base64url, and nothing for passphrase files', () => {
+    const key = Buffer.from('fbff' + '00'.repeat(30), 'hex');
+    expect(buildWebLink('https://coffer.example/', `${HASH}/${ID}`, key)).toBe(`https://coffer.example/s/${HASH}/${ID}#-_8${'A'.repeat(40)}`);
+    expect(buildWebLink('https://coffer.example', `${HASH}/${ID}`)).toBe(`https://coffer.example/s/${HASH}/${ID}`);
   });
 });

@@ -37,3 +37,13 @@ export function parseShareLink(link: string): ShareLink {
 export function buildShareLink(server: string, objectKey: string): string {
   return `${server.replace(/\/+$/, '')}/files/download/${objectKey}`;
 }
+
+/**
+ * The browser link of a share (issue 17): `<server>/s/<owner hash>/<file id>`, with a vault-mode
+ * key in the fragment as unpadded base64url. Browsers never send the fragment, so the server
+ * that serves the page never sees the key.
+ */
+export function buildWebLink(server: string, objectKey: string, key?: Uint8Array): string {
+  const page = `${server.replace(/\/+$/, '')}/s/${objectKey}`;
+  return key ? `${page}#${Buffer.from(key).toString('base64url')}` : page;
+}
