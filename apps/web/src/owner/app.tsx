@@ -86,6 +86,7 @@ export function App() {
     case 'login':
       return (
         <Form
+          key={screen}
           title="Log in to Coffer"
           submit="Log in"
           onSubmit={async () => {
@@ -108,6 +109,7 @@ export function App() {
     case 'register':
       return (
         <Form
+          key={screen}
           title="Create an account"
           submit="Register"
           onSubmit={async () => {
@@ -123,6 +125,7 @@ export function App() {
     case 'verify':
       return (
         <Form
+          key={screen}
           title="Check your e-mail"
           submit="Verify"
           onSubmit={async () => {
@@ -145,6 +148,7 @@ export function App() {
     case 'unlock':
       return (
         <Form
+          key={screen}
           title={needsKey ? 'Create your account key' : 'Unlock your files'}
           submit={needsKey ? 'Create the key' : 'Unlock'}
           onSubmit={async () => {
@@ -180,6 +184,7 @@ export function App() {
     case 'delete-account':
       return (
         <Form
+          key={screen}
           title="Delete your account"
           submit="Delete my account and every file"
           onSubmit={async () => {

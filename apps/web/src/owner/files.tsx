@@ -51,6 +51,9 @@ export function FilesScreen({ pair, onLogout, onDeleteAccount, onSessionLost }: 
     }
   };
   useEffect(() => void refresh(), []);
+  // A panel that opens takes the focus, so keyboard and screen-reader users land on it.
+  useEffect(() => document.getElementById('share-link')?.focus(), [shared]);
+  useEffect(() => document.getElementById('keep-file')?.focus(), [confirming]);
 
   const visible = (files ?? []).filter((f) => f.name.toLowerCase().includes(query.trim().toLowerCase()));
   const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
@@ -164,7 +167,7 @@ export function FilesScreen({ pair, onLogout, onDeleteAccount, onSessionLost }: 
           >
             Delete for good
           </button>
-          <button type="button" class="secondary" onClick={() => setConfirming(undefined)}>Keep it</button>
+          <button id="keep-file" type="button" class="secondary" onClick={() => setConfirming(undefined)}>Keep it</button>
         </div>
       )}
 
