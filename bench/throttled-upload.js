@@ -145,8 +145,10 @@ async function resumeAfterKill(s3, home, api, file, full, after) {
     if (killedAt === undefined) throw new Error('the upload finished before 90% of its parts were seen: use a larger --size-mib');
     const rerun = await C.timed(process.execPath, [CLI, 'upload', file, '--json', '--parallel', '4'], { env: pinnedEnv(home, api.url) });
     await after();
-    rounds.push({ killed_after_s: +(killedAt / 1000).toFixed(2), parts_at_kill: partsAtKill, rerun_s: rerun.seconds, rerun_cpu_s: +rerun.cpu.toFixed(2) });
-    console.error(`  resume ${round + 1}/${runs}: killed at ${(killedAt / 1000).toFixed(1)} s (${partsAtKill} parts), rerun ${rerun.seconds.toFixed(2)} s`);
+    // The CLI says how many parts it continues from ("N of M parts … were uploaded before").
+    const reused = /(\d+) of (\d+) parts/.exec(rerun.stderr);
+    rounds.push({ killed_after_s: +(killedAt / 1000).toFixed(2), parts_held_by_storage_at_kill: partsAtKill, parts_reused_by_rerun: reused ? Number(reused[1]) : null, parts_total: reused ? Number(reused[2]) : null, rerun_s: rerun.seconds, rerun_cpu_s: +rerun.cpu.toFixed(2) });
+    console.error(`  resume ${round + 1}/${runs}: killed at ${(killedAt / 1000).toFixed(1)} s (storage held ${partsAtKill} parts; the rerun reused ${reused?.[0] ?? '?'}), rerun ${rerun.seconds.toFixed(2)} s`);
   }
   const fullMedian = C.median(full.seconds);
   const rerunMedian = C.median(rounds.map((r) => r.rerun_s));

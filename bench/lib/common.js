@@ -43,6 +43,7 @@ function timed(cmd, args, { env, cwd } = {}) {
         seconds: Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]),
         cpu: field(/User time \(seconds\): ([\d.]+)/) + field(/System time \(seconds\): ([\d.]+)/),
         rssMiB: field(/Maximum resident set size \(kbytes\): (\d+)/) / 1024,
+        stderr: err,
       });
     });
   });
