@@ -87,7 +87,7 @@ async function createScratch() {
  * Starts `node apps/api/dist/main.js` on the scratch database (it migrates the empty database on
  * start). `extraEnv` overrides the defaults; `nodeArgs` go before the script (e.g. --cpu-prof).
  */
-async function startServer(scratch, { extraEnv = {}, nodeArgs = [] } = {}) {
+async function startServer(scratch, { extraEnv = {}, nodeArgs = [], logFile } = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
     env: {
@@ -109,7 +109,8 @@ async function startServer(scratch, { extraEnv = {}, nodeArgs = [] } = {}) {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...extraEnv,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // The server logs (pino) to stdout: kept in `logFile` when given.
+    stdio: ['ignore', logFile ? fs.openSync(logFile, 'a') : 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise((r) => child.once('exit', r));

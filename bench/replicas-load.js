@@ -17,7 +17,7 @@
 //     replica's RSS (/proc/<pid>/status VmRSS) is sampled every --sample-seconds (5).
 //
 //   npx tsc -b && node bench/replicas-load.js [--flows 1000] [--users 10] [--soak-seconds 600]
-//        [--rate 10] [--soak-users 20] [--sample-seconds 5]
+//        [--rate 10 | --concurrency 8] [--soak-users 20] [--sample-seconds 5] [--log-dir DIR]
 // Needs PostgreSQL (DATABASE_URL, default the local one) and Redis (REDIS_URL, default
 // redis://127.0.0.1:6379). Writes bench/out/replicas-load.json; exits 1 if a check fails.
 'use strict';
@@ -36,6 +36,10 @@ const soakSeconds = Number(C.flag('soak-seconds', 600));
 const rate = Number(C.flag('rate', 10));
 const soakUsers = Number(C.flag('soak-users', 20));
 const sampleSeconds = Number(C.flag('sample-seconds', 5));
+// Closed loop: this many clients each run cycles back to back (steady whatever the machine does);
+// 0: open loop at --rate cycles a second (a backlog grows once the servers fall behind).
+const concurrency = Number(C.flag('concurrency', 0));
+const logDir = C.flag('log-dir', undefined);
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const KIB = 1024;
 const USER_QUOTA_BYTES = 5 * C.MIB;
@@ -65,7 +69,7 @@ async function main() {
   };
   // One after the other: the first one migrates the empty database.
   for (let i = 0; i < 2; i++) {
-    const server = await H.startServer(scratch, { extraEnv: env });
+    const server = await H.startServer(scratch, { extraEnv: env, logFile: logDir ? join(String(logDir), `replica-${i}.log`) : undefined });
     scratch.server = undefined; // stopped here, not by scratch.close()
     replicas.push(server);
   }
@@ -249,11 +253,22 @@ async function soakPhase(db) {
     }
   };
 
-  console.error(`soak: ${soakSeconds} s at ${rate} cycles/s over ${soakUsers} users, RSS every ${sampleSeconds} s…`);
+  console.error(`soak: ${soakSeconds} s, ${concurrency ? `${concurrency} clients back to back` : `${rate} cycles/s`} over ${soakUsers} users, RSS every ${sampleSeconds} s…`);
   const t0 = performance.now();
   sample();
   const sampler = setInterval(sample, sampleSeconds * 1000);
-  await new Promise((resolve) => {
+  if (concurrency > 0) {
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (performance.now() - t0 < soakSeconds * 1000) {
+        const n = cycles++;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await cycle(n);
+        inFlight--;
+        done++;
+      }
+    }));
+  } else await new Promise((resolve) => {
     const tick = setInterval(() => {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
       while (cycles < due) {
@@ -284,6 +299,7 @@ async function soakPhase(db) {
   const rss = replicas.map((_, i) => rssSummary(samples, i));
   const summary = {
     seconds: soakSeconds,
+    mode: concurrency ? `closed loop, ${concurrency} clients` : `open loop, ${rate} cycles/s`,
     cycles: done,
     requests,
     requests_per_s: +(requests / soakSeconds).toFixed(0),
