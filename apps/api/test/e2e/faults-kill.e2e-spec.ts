@@ -11,7 +11,7 @@ import { OffsetClock } from './files.e2e-helpers';
 
 const SIZE = 64 * 1024;
 // Well above what loopback socket buffers hold, so the kill lands mid-body.
-const LARGE = 32 * 1024 * 1024;
+const LARGE = 16 * 1024 * 1024;
 
 /**
  * kill -9 of the built server (fs storage) in the middle of a complete, an upload and a download.
