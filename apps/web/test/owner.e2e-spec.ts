@@ -3,7 +3,7 @@
  * built apps/web/dist served by the API, PostgreSQL, fs storage, the SMTP capture): register with
  * the mailed code, create the account key, upload 0 B / 1 B / 65,537 B / 50 MB encrypted in the
  * browser, then `coffer decrypt` each web link with the CLI, byte-exact; search, share, delete,
- * reload (the cookie session resumes), log out, log in, delete the account. Screenshots of every
+ * a CLI upload listed under its real name after a reload (the cookie session resumes), log out, log in, delete the account. Screenshots of every
  * screen go to test-artifacts/owner/ (look at them).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -136,6 +136,17 @@ describe('owner web app in Chromium (issue 17)', () => {
     await page.locator('.file-name', { hasText: 'empty.bin' }).waitFor({ state: 'detached' });
     await expect(page.locator('.file-row').count()).resolves.toBe(3);
 
+    // CLI → browser: the CLI unlocks the account key the browser created (vault password) and
+    // uploads; the page opens the CLI's sealed key and metadata record and shows the real name.
+    const cliHome = join(dir, 'cli-home');
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      coffer(args, { home: cliHome, cwd: dir, server: t.baseUrl, entry: CLI, env: { COFFER_PASSWORD: PASSWORD, ...env } });
+    const loggedIn = await cli(['auth', 'login', '--email', EMAIL]);
+    expect({ code: loggedIn.code, stderr: loggedIn.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    writeFileSync(join(dir, 'from-the-cli.txt'), 'uploaded by coffer, listed by the browser\n');
+    const uploaded = await cli(['upload', join(dir, 'from-the-cli.txt'), '--json'], { COFFER_VAULT_PASSWORD: VAULT_PASSWORD });
+    expect({ code: uploaded.code, stderr: uploaded.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+
     // A reload keeps no token in the page: the httpOnly cookie resumes the session, the key is locked again.
     expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).toBe('{}{}');
     expect(await page.evaluate(() => document.cookie)).not.toContain('coffer_web_refresh');
@@ -149,6 +160,7 @@ describe('owner web app in Chromium (issue 17)', () => {
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('heading', { name: 'Your files' }).waitFor({ timeout: 60_000 });
     await page.locator('.file-name', { hasText: 'fifty-megabytes.bin' }).waitFor();
+    await page.locator('.file-name', { hasText: 'from-the-cli.txt' }).waitFor();
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByText('You are logged out.').waitFor();
