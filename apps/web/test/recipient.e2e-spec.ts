@@ -186,6 +186,24 @@ describe('recipient page in Chromium (issue 17)', () => {
     await context.close();
   });
 
+  it('offers a retry after a network error, with nothing saved', async () => {
+    const file = await upload('network.bin', randomBytes(70_000));
+    const { context, page } = await open(file.webUrl);
+    await screen(page, 'ready');
+    await page.route('**/files/download/**', (route) => (route.request().method() === 'GET' ? route.abort('connectionreset') : route.continue()));
+    await page.getByRole('button', { name: 'Download and decrypt' }).click();
+    await screen(page, 'network');
+    await shot(page, '12-network-error');
+    expect(await savedNames(page)).toEqual([]);
+    await page.unroute('**/files/download/**');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await screen(page, 'ready');
+    await page.getByRole('button', { name: 'Download and decrypt' }).click();
+    await screen(page, 'done');
+    expect(await savedFile(page, 'network.bin')).toEqual({ size: 70_000, sha256: sha256(file.bytes) });
+    await context.close();
+  });
+
   it('says when there is no file behind the link', async () => {
     const { context, page } = await open(`${t.baseUrl}/s/usrh-0123456789abcdef0123456789abcdef/3f2a0c1e-8a43-4bb6-9f5e-0d6f0e4f1a2b#${randomBytes(32).toString('base64url')}`, { width: 375 });
     await screen(page, 'not-found');
