@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * What a ranged download keeps beside its temporary file so that running the same command again
@@ -62,4 +62,12 @@ export async function removeQuietly(path: string): Promise<void> {
 export async function anyRecordFor(dir: string, fileId: string): Promise<boolean> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names.some((name) => name.startsWith(`.coffer-${fileId}-`) && name.endsWith('.download.json'));
+}
+
+/** Deletes the record and any copy of it a killed run left half-written. */
+export async function forgetRecord(path: string): Promise<void> {
+  await removeQuietly(path);
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => removeQuietly(join(dirname(path), name))));
 }

@@ -5,7 +5,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DecryptionError, FRAME_SIZE, frameCountOf, openFrameRange, plaintextSizeOf } from '@coffer/crypto';
 import type { Context } from './context';
-import { downloadFiles, readRecord, removeQuietly, writeRecord, type DownloadRecord } from './download-record';
+import { downloadFiles, forgetRecord, readRecord, removeQuietly, writeRecord, type DownloadRecord } from './download-record';
 import { CliError } from './errors';
 import { errorCodeOf, httpFailure, parseRetryAfter, retryHint, type ReceivedErrorBody } from './http-errors';
 import { getRangeInto, requestSmall, type SmallResponse } from './http-transfer';
@@ -84,26 +84,41 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       const fetcher = new RangeFetcher(session, url, plan.size, plan.parallel);
       let serial: Promise<unknown> = Promise.resolve();
       let failed = false;
+      // Two buffers per connection: the next range downloads while the last one is written and hashed.
       const worker = async () => {
-        const cipher = Buffer.allocUnsafeSlow(plan.rangeFrames * FRAME_SIZE);
-        const plain = Buffer.allocUnsafeSlow(plan.rangeFrames * CHUNK);
-        for (let index = pending.shift(); index !== undefined && !failed; index = pending.shift()) {
-          const [start, end] = layout.cipherRange(index);
-          await fetcher.fetch(start, end, cipher);
-          const length = openFrameRange(plan.dek, { prefix: plan.prefix, firstFrame: index * plan.rangeFrames, totalFrames: layout.totalFrames }, cipher.subarray(0, end - start + 1), plain);
-          if (length !== layout.plainLength(index)) throw new DecryptionError();
-          const piece = plain.subarray(0, length);
-          // Writes and the in-order hash one range at a time; the next range downloads meanwhile.
-          const step = serial.then(async () => {
-            await writeAll(handle, piece, layout.plainStart(index));
-            record.done[index] = createHash('sha256').update(piece).digest('hex');
-            await hasher.written(index, piece);
-            saving = saving.then(() => writeRecord(files.record, record));
-            await saving;
+        const ciphers = [Buffer.allocUnsafeSlow(plan.rangeFrames * FRAME_SIZE), Buffer.allocUnsafeSlow(plan.rangeFrames * FRAME_SIZE)];
+        const plains = [Buffer.allocUnsafeSlow(plan.rangeFrames * CHUNK), Buffer.allocUnsafeSlow(plan.rangeFrames * CHUNK)];
+        let previous: Promise<void> = Promise.resolve();
+        let slot = 0;
+        try {
+          for (let index = pending.shift(); index !== undefined && !failed; index = pending.shift()) {
+            slot ^= 1;
+            const [start, end] = layout.cipherRange(index);
+            await fetcher.fetch(start, end, ciphers[slot]);
+            // The step that last used this slot's plaintext was awaited one round ago.
+            const length = openFrameRange(plan.dek, { prefix: plan.prefix, firstFrame: index * plan.rangeFrames, totalFrames: layout.totalFrames }, ciphers[slot].subarray(0, end - start + 1), plains[slot]);
+            if (length !== layout.plainLength(index)) throw new DecryptionError();
+            const piece = plains[slot].subarray(0, length);
+            await previous;
+            const range = index;
+            // Writes and the in-order hash one range at a time, across connections.
+            const step = serial.then(async () => {
+              await writeAll(handle, piece, layout.plainStart(range));
+              record.done[range] = createHash('sha256').update(piece).digest('hex');
+              await hasher.written(range, piece);
+              saving = saving.then(() => writeRecord(files.record, record));
+              await saving;
+              progress.advance(end - start + 1);
+            });
+            serial = step.catch(() => undefined);
+            previous = step;
+            previous.catch(() => undefined); // awaited next round or below
+          }
+        } finally {
+          await previous.catch((error: unknown) => {
+            failed = true;
+            throw error;
           });
-          serial = step.catch(() => undefined);
-          await step;
-          progress.advance(end - start + 1);
         }
       };
       const runs = await Promise.allSettled(
@@ -123,7 +138,7 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       await handle.sync();
       progress.stop();
       await handle.close();
-      return { partial: files.partial, sha256, plaintextSize: layout.plaintextSize, resumedBytes, forget: () => removeQuietly(files.record) };
+      return { partial: files.partial, sha256, plaintextSize: layout.plaintextSize, resumedBytes, forget: () => forgetRecord(files.record) };
     } finally {
       progress.stop();
     }
@@ -132,7 +147,7 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
     if (error instanceof DecryptionError) {
       // Verified bytes that do not verify: nothing worth keeping, a rerun starts over.
       await removeQuietly(files.partial);
-      await removeQuietly(files.record);
+      await forgetRecord(files.record);
     }
     throw error;
   }
