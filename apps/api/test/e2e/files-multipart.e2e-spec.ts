@@ -48,7 +48,8 @@ describe.each(STORAGE_DRIVERS)('multipart uploads with the %s storage driver', (
       },
     });
     alice = await createVerifiedUser(t);
-  });
+    // A fresh database, storage and app: slow when the machine is busy.
+  }, 120_000);
 
   afterAll(() => t?.close());
 
@@ -228,6 +229,24 @@ describe.each(STORAGE_DRIVERS)('multipart uploads with the %s storage driver', (
     });
     expect(res.body.code).toBe('VALIDATION_FAILED');
     await call(t, 'DELETE', `/api/files?id=${single.fileId}`, { user: alice });
+  });
+
+  it('hands out no part URLs while a completion holds the upload, and says so to a resuming client', async () => {
+    const { fileId } = await start(alice);
+    // As a completion running on some server holds it.
+    await t.database.prisma.file.update({ where: { id: fileId }, data: { completingUntil: new Date(Date.now() + 60_000) } });
+    expect(await partUrls(alice, fileId, [1])).toMatchObject({ status: 409, body: { code: 'UPLOAD_COMPLETING' } });
+    expect((await call(t, 'GET', `/api/files/parts?id=${fileId}`, { user: alice })).body).toMatchObject({ state: 'completing', parts: [] });
+    const held = await call(t, 'POST', '/api/files/complete', {
+      user: alice,
+      body: { file_id: fileId, plaintext_hash: '', plaintext_size_bytes: 0, passphrase_salt: '', parts: [1, 2, 3].map((n) => ({ part_number: n, etag: '"x"' })) },
+    });
+    expect(held).toMatchObject({ status: 202, body: { file_id: fileId, status: 'completing' } });
+    // Its hold lapsed (its server died): the upload is usable again.
+    await t.database.prisma.file.update({ where: { id: fileId }, data: { completingUntil: new Date(Date.now() - 1) } });
+    expect((await partUrls(alice, fileId, [1])).status).toBe(200);
+    expect((await call(t, 'DELETE', `/api/files?id=${fileId}`, { user: alice })).status).toBe(204);
+    expect(await uploadsOf(keyOf(alice, fileId))).toEqual([]);
   });
 
   it('aborts uploads abandoned past the presign lifetime, found by listing storage', async () => {
