@@ -125,7 +125,7 @@ module.exports = {
     combinedDependencies: false,
     preserveSymlinks: true,
     enhancedResolveOptions: {
-      extensions: ['.ts', '.js', '.cjs', '.mjs', '.json', '.node'],
+      extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json', '.node'],
       mainFields: ['main', 'types'],
     },
   },

@@ -6,13 +6,27 @@
  * a CLI upload listed under its real name after a reload (the cookie session resumes), log out, log in, delete the account. Screenshots of every
  * screen go to test-artifacts/owner/ (look at them).
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../../test/helpers/test-app';
-import { CLI, coffer } from '../../cli/test/cli-runner';
+
+/** The built `coffer` binary, run as its own process (apps/web may not import apps/cli, only run it). */
+const CLI = join(__dirname, '../../cli/bin/coffer.js');
+
+function coffer(args: string[], options: { home: string; cwd?: string; server?: string; env?: Record<string, string> }): Promise<{ code: number | null; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home, COFFER_HOME: options.home, ...(options.server ? { COFFER_SERVER: options.server } : {}), ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
 
 const ARTIFACTS = join(__dirname, '../../../test-artifacts/owner');
 const EMAIL = 'owner-web@example.com';
@@ -115,7 +129,7 @@ describe('owner web app in Chromium (issue 17)', () => {
       const [, origin, owner, fileId, fragment] = match!;
       const key = Buffer.from(fragment, 'base64url').toString('base64');
       const out = join(dir, `out-${source.name}`);
-      const run = await coffer(['decrypt', `${origin}/files/download/${owner}/${fileId}`, out, '--key', key], { home: join(dir, 'home'), entry: CLI });
+      const run = await coffer(['decrypt', `${origin}/files/download/${owner}/${fileId}`, out, '--key', key], { home: join(dir, 'home') });
       expect({ name: source.name, code: run.code, stderr: run.stderr }).toEqual({ name: source.name, code: 0, stderr: expect.any(String) });
       const plain = readFileSync(out);
       expect({ name: source.name, size: plain.length, sha256: sha(plain) }).toEqual({ name: source.name, size: source.size, sha256: source.sha256 });
@@ -140,7 +154,7 @@ describe('owner web app in Chromium (issue 17)', () => {
     // uploads; the page opens the CLI's sealed key and metadata record and shows the real name.
     const cliHome = join(dir, 'cli-home');
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      coffer(args, { home: cliHome, cwd: dir, server: t.baseUrl, entry: CLI, env: { COFFER_PASSWORD: PASSWORD, ...env } });
+      coffer(args, { home: cliHome, cwd: dir, server: t.baseUrl, env: { COFFER_PASSWORD: PASSWORD, ...env } });
     const loggedIn = await cli(['auth', 'login', '--email', EMAIL]);
     expect({ code: loggedIn.code, stderr: loggedIn.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     writeFileSync(join(dir, 'from-the-cli.txt'), 'uploaded by coffer, listed by the browser\n');
