@@ -214,8 +214,9 @@ async function runUpload(ctx: Context, api: CofferApi, file: MultipartFile, writ
     if (interrupted) throw new CliError(`${what} was interrupted`);
     if (error instanceof SourceChanged) {
       await abandon(ctx, api, record);
+      await forgetKeyInVault(file.keying, record.file_id);
       if (error.whileVerifying) throw error;
-      throw new CliError(`${what} failed: ${error.message}; the upload was discarded`, 'Upload it again once it no longer changes.');
+      throw new CliError(`${file.path} changed while it was read (${error.message}); the upload was discarded`, 'Upload it again once it no longer changes.');
     }
     if (error instanceof UploadGone || error instanceof UploadRefused) {
       await writer.remove().catch(() => undefined);
@@ -287,6 +288,16 @@ async function recordKeyInVault(ctx: Context, keying: UploadKeying, fileId: stri
       keying.vaultWarned = true;
       ctx.out.warn(`the key was not recorded in the local vault (${failure instanceof Error ? failure.message : String(failure)}); it is sealed to your account key on the server, and \`coffer keys sync\` copies it into the vault later`);
     }
+  }
+}
+
+/** Best effort: the key of a discarded upload leaves the local vault it was put in. */
+async function forgetKeyInVault(keying: UploadKeying, fileId: string): Promise<void> {
+  if (keying.mode !== 'vault' || !keying.vault) return;
+  try {
+    await (await keying.vault.open()).remove(fileId);
+  } catch {
+    /* the vault could not be opened: nothing was put in it either */
   }
 }
 
