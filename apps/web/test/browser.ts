@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -38,49 +37,45 @@ export function collectPageErrors(page: Page): string[] {
  * `savedFile`. `window.__savePicks` counts the dialogs.
  */
 export async function stubSavePicker(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = window as unknown as { showSaveFilePicker: unknown; __savePicks: number };
-    w.__savePicks = 0;
-    w.showSaveFilePicker = async ({ suggestedName }: { suggestedName: string }) => {
-      w.__savePicks++;
+  // Page code as strings: this test program is typed for Node, not the DOM.
+  await page.addInitScript(`
+    window.__savePicks = 0;
+    window.showSaveFilePicker = async ({ suggestedName }) => {
+      window.__savePicks++;
       const dir = await navigator.storage.getDirectory();
-      return dir.getFileHandle(`saved-${suggestedName}`, { create: true });
+      return dir.getFileHandle('saved-' + suggestedName, { create: true });
     };
-  });
+  `);
 }
 
 /** Removes the File System Access API, so the page falls back to a Blob download (small files). */
 export async function withoutSavePicker(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    delete (window as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
-    delete (Window.prototype as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
-  });
+  await page.addInitScript('delete window.showSaveFilePicker; delete Window.prototype.showSaveFilePicker;');
 }
 
 /** SHA-256 and size of what the stubbed picker saved under `name`, or undefined when no such file remains. */
 export async function savedFile(page: Page, name: string): Promise<{ size: number; sha256: string } | undefined> {
-  return page.evaluate(async (fileName) => {
+  return page.evaluate(`(async () => {
     const dir = await navigator.storage.getDirectory();
-    let handle: FileSystemFileHandle;
+    let handle;
     try {
-      handle = await dir.getFileHandle(`saved-${fileName}`);
+      handle = await dir.getFileHandle(${JSON.stringify(`saved-${name}`)});
     } catch {
       return undefined;
     }
     const file = await handle.getFile();
     const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
     return { size: file.size, sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('') };
-  }, name);
+  })()`);
 }
 
 /** Names the stubbed picker's files hold now. */
 export async function savedNames(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const dir = (await navigator.storage.getDirectory()) as unknown as { keys(): AsyncIterable<string> };
-    const names: string[] = [];
-    for await (const name of dir.keys()) names.push(name);
+  return page.evaluate(`(async () => {
+    const names = [];
+    for await (const name of (await navigator.storage.getDirectory()).keys()) names.push(name);
     return names;
-  });
+  })()`);
 }
 
 /** Waits for the recipient page's screen `id` (its `data-screen`). */

@@ -27,7 +27,7 @@ export interface DownloadRequest {
 }
 
 /** Frames decrypt concurrently within one push, so the download is handed over in batches of about this. */
-const BATCH_BYTES = 1024 * 1024;
+const BATCH_BYTES = 4 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 250;
 
 /**
@@ -49,7 +49,9 @@ export async function downloadAndDecrypt(request: DownloadRequest): Promise<Decr
       const input = batch.length === 1 ? batch[0] : joined(batch, batched);
       batch = [];
       batched = 0;
-      for (const plaintext of await decryptor.push(input)) await sink.write(plaintext);
+      // One write per batch: each write to a file handle is a round trip to the browser process.
+      const plaintext = await decryptor.push(input);
+      if (plaintext.length > 0) await sink.write(plaintext.length === 1 ? plaintext[0] : joined(plaintext, plaintext.reduce((n, p) => n + p.length, 0)));
     };
     for (;;) {
       const { done, value } = await reader.read();
@@ -72,7 +74,7 @@ export async function downloadAndDecrypt(request: DownloadRequest): Promise<Decr
   }
 }
 
-function joined(parts: Uint8Array[], length: number): Uint8Array {
+function joined(parts: Uint8Array[], length: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let offset = 0;
   for (const p of parts) {
