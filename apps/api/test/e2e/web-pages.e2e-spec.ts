@@ -57,6 +57,6 @@ describe('web pages (issue 17)', () => {
   it('keeps the API answers as they were', async () => {
     const res = await fetch(`${t.baseUrl}/s/only-one-segment`);
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe('NOT_FOUND');
+    expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
   });
 });

@@ -16,6 +16,9 @@ import {
 import { verifyKeyCommitment } from './commitment';
 import { fail } from './decryption-error';
 
+/** WebCrypto's key type, spelled so the Node-typed test program (no DOM lib) reads these files too. */
+type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 export interface DecryptOptions {
   /** Expected key commitment (base64): checked against the blob's first nonce prefix before any plaintext. */
   commitment?: string;
@@ -59,7 +62,7 @@ export class BlobDecryptor {
   private failed = false;
 
   private constructor(
-    private readonly key: CryptoKey,
+    private readonly key: AesKey,
     private readonly rawKey: Bytes,
     private readonly hasher: IHasher,
     private readonly options: DecryptOptions,

@@ -1,6 +1,9 @@
 import { ascii, concat, fromBase64, type Bytes } from './bytes';
 import { fail } from './decryption-error';
 
+/** WebCrypto's key type, spelled so the Node-typed test program (no DOM lib) reads these files too. */
+type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 /** What the encrypted metadata record holds (docs/FORMAT.md, "Encrypted metadata record"). */
 export interface FileMetadata {
   name: string;
@@ -17,7 +20,7 @@ const TAG = 16;
 const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** MK = HKDF-SHA256(ikm = DEK, salt = empty, info = "coffer/v1/metadata"), as an AES-GCM key. */
-async function metadataKey(dek: Bytes): Promise<CryptoKey> {
+async function metadataKey(dek: Bytes): Promise<AesKey> {
   const ikm = await crypto.subtle.importKey('raw', dek, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: ascii(METADATA_LABEL) },
