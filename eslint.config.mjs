@@ -31,6 +31,7 @@ export default tseslint.config(
     files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/vite.config.mts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { project: './apps/web/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
     // Not part of tsconfig.test.json's program (the Prisma CLI loads it by itself).
