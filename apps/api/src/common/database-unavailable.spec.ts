@@ -19,6 +19,10 @@ describe('isDatabaseUnavailable', () => {
     ['connection exception', prismaError('P2010', { kind: 'postgres', code: '08006' })],
     ['no adapter detail', Object.assign(new Error('x'), { name: 'PrismaClientKnownRequestError', code: 'P1001' })],
     [
+      'pool too busy to start a transaction',
+      Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { name: 'PrismaClientKnownRequestError', code: 'P2028' }),
+    ],
+    [
       "pg's unwrapped error while the pool connects",
       Object.assign(new Error('Connection terminated unexpectedly'), { stack: 'Error: Connection terminated unexpectedly\n    at /app/node_modules/pg-pool/index.js:45:11' }),
     ],

@@ -5,8 +5,12 @@ const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', '
  * restart does to open sessions) and connection exceptions (class 08).
  */
 const UNAVAILABLE_SQLSTATES = /^(57P0[123]|08\d{3})$/;
-/** Prisma's codes for the same, when it has no adapter detail. */
-const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017']);
+/**
+ * Prisma's codes for the same, when it has no adapter detail; and P2028 "unable to start a
+ * transaction in the given time": every pool connection is busy (a burst of deletes across two
+ * replicas met it), so nothing was done and the request may be retried.
+ */
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2028']);
 
 /** pg's own errors that reach us unwrapped when a connection dies while the pool opens it. */
 const PG_CONNECTION_ERRORS = /^(Connection terminated|timeout exceeded when trying to connect)/;
