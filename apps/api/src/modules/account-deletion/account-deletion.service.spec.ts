@@ -1,4 +1,4 @@
-import { ownerKeyPrefix, type ObjectStore } from '@coffer/storage';
+import { ownerKeyPrefix, type MultipartUploadInfo, type ObjectStore } from '@coffer/storage';
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import type { Account } from '../auth/account.repository';
@@ -19,6 +19,10 @@ const ACCOUNT: Account = {
   verifiedAt: new Date('2026-03-01T12:00:00.000Z'),
   tokenVersion: 2,
 };
+
+async function* uploadsOf(...keys: string[]): AsyncIterable<MultipartUploadInfo> {
+  for (const key of keys) yield { key, uploadId: `upload-${key}`, initiatedAt: new Date(0) };
+}
 
 describe('AccountDeletionService', () => {
   interface Parts {
@@ -46,12 +50,20 @@ describe('AccountDeletionService', () => {
       const revokeAllForUser = jest.fn(async () => void order.push('tokens'));
       const deletePrefix = jest.fn(async () => (order.push('objects'), 3));
       const deleteAccount = jest.fn(async () => (order.push('row'), true));
-      const service = serviceWith({ authenticate, deletions: { deleteAccount }, refreshTokens: { revokeAllForUser }, store: { deletePrefix } });
+      const listMultipartUploads = jest.fn((prefix: string) => uploadsOf(`${prefix}f1`));
+      const abortMultipartUpload = jest.fn(async () => void order.push('uploads'));
+      const service = serviceWith({
+        authenticate,
+        deletions: { deleteAccount },
+        refreshTokens: { revokeAllForUser },
+        store: { deletePrefix, listMultipartUploads, abortMultipartUpload },
+      });
 
       await service.deleteAccount('alice@example.com', 'correct horse');
 
       expect(authenticate).toHaveBeenCalledWith('alice@example.com', 'correct horse');
-      expect(order).toEqual(['tokens', 'objects', 'row']);
+      expect(order).toEqual(['tokens', 'objects', 'uploads', 'row']);
+      expect(abortMultipartUpload).toHaveBeenCalledWith(`${ownerKeyPrefix(config.secrets.userIdHash, ACCOUNT.id)}f1`, expect.any(String));
       expect(revokeAllForUser).toHaveBeenCalledWith(ACCOUNT.id);
       expect(deletePrefix).toHaveBeenCalledWith(ownerKeyPrefix(config.secrets.userIdHash, ACCOUNT.id));
       expect(deleteAccount).toHaveBeenCalledWith(ACCOUNT.id, {
@@ -87,7 +99,8 @@ describe('AccountDeletionService', () => {
         if (prefix === 'usrh-bbb/') throw new Error('storage down');
         return 1;
       });
-      const service = serviceWith({ deletions: { dueSweeps, finishSweep }, store: { deletePrefix } });
+      const listMultipartUploads = jest.fn(() => uploadsOf());
+      const service = serviceWith({ deletions: { dueSweeps, finishSweep }, store: { deletePrefix, listMultipartUploads } });
 
       await expect(service.sweepDeletedAccounts()).resolves.toBe(1);
 

@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { ObjectStore } from '@coffer/storage';
+import type { MultipartUploadInfo, ObjectStore } from '@coffer/storage';
 import type { AppConfig, AppEnv } from '../../config/app-config';
 import { AdminRepository } from './admin.repository';
 import { AdminService } from './admin.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
+
+async function* uploadsOf(...keys: string[]): AsyncIterable<MultipartUploadInfo> {
+  for (const key of keys) yield { key, uploadId: `upload-${key}`, initiatedAt: new Date(0) };
+}
 
 const TOKEN = 'admin-token-'.padEnd(43, 'x');
 const configFor = (env: AppEnv, token: string | undefined = TOKEN) => ({ env, admin: { token } }) as AppConfig;
@@ -13,12 +17,18 @@ describe('AdminService.reset', () => {
 
   it('wipes every table and every object in development mode for the admin token', async () => {
     const admin = strictMock<AdminRepository>('admin', { wipeAllTables: jest.fn().mockResolvedValue(['files', 'users']) });
-    const store = strictMock<ObjectStore>('store', { deletePrefix: jest.fn().mockResolvedValue(3) });
+    const store = strictMock<ObjectStore>('store', {
+      deletePrefix: jest.fn().mockResolvedValue(3),
+      listMultipartUploads: jest.fn(() => uploadsOf('usrh-a/f1')),
+      abortMultipartUpload: jest.fn().mockResolvedValue(undefined),
+    });
 
     await new AdminService(admin, store, configFor('development')).reset(`Bearer ${TOKEN}`);
 
     expect(admin.wipeAllTables).toHaveBeenCalled();
     expect(store.deletePrefix).toHaveBeenCalledWith('usrh-');
+    expect(store.listMultipartUploads).toHaveBeenCalledWith('usrh-');
+    expect(store.abortMultipartUpload).toHaveBeenCalledWith('usrh-a/f1', 'upload-usrh-a/f1');
   });
 
   it.each([
