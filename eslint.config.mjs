@@ -27,10 +27,11 @@ export default tseslint.config(
     },
   },
   {
-    // The browser pages: their own program (DOM types, JSX for Preact), apps/web/tsconfig.json.
-    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/vite.config.mts'],
+    // The browser pages and their tests: their own program (DOM types, JSX for Preact),
+    // apps/web/tsconfig.json (pages, Vite config) and apps/web/tsconfig.test.json (pages and tests).
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx', 'apps/web/test/**/*.ts', 'apps/web/vite.config.mts'],
     extends: [tseslint.configs.recommendedTypeChecked],
-    languageOptions: { parserOptions: { project: './apps/web/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { project: ['./apps/web/tsconfig.json', './apps/web/tsconfig.test.json'], tsconfigRootDir: import.meta.dirname } },
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
