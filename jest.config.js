@@ -18,6 +18,7 @@ const swc = [
 ];
 const globalSetup = '<rootDir>/test/helpers/global-setup.ts';
 const slowTestTimeout = '<rootDir>/test/helpers/slow-test-timeout.ts';
+const unitTestTimeout = '<rootDir>/test/helpers/unit-test-timeout.ts';
 const common = {
   rootDir: __dirname,
   transform: { '^.+\\.(t|j|mj)s$': swc },
@@ -34,7 +35,7 @@ module.exports = {
   // pool), so more workers than cores pays off; measured on 2 cores (README, "Tests").
   maxWorkers: Number(process.env.COFFER_TEST_WORKERS) || 3,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts', '<rootDir>/apps/web/test/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts', '<rootDir>/apps/web/test/**/*.spec.ts'], setupFilesAfterEnv: [unitTestTimeout] },
     { ...common, displayName: 'medium', testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.medium-spec.ts', '<rootDir>/test/**/*.medium-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'], globalSetup, setupFilesAfterEnv: [slowTestTimeout] },
   ],
