@@ -4,19 +4,21 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * What a ranged download keeps beside its temporary file so that running the same command again
- * continues it: the session that was counted, and each finished range's plaintext SHA-256 (to
- * check what is on disk before trusting it). No key material. Mode 0600: the session token fetches
- * the file without counting a download.
+ * continues it: the session that was counted, and each finished range's proof (the SHA-256 of its
+ * frames' GCM tags, which a rerun compares with the plaintext on disk encrypted again, before
+ * trusting it). No key material. Mode 0600: the session token fetches the file without counting a
+ * download.
  */
 export interface DownloadRecord {
-  version: 1;
+  /** 2 since the proofs replaced the plaintext SHA-256 of version 1. */
+  version: 2;
   file_id: string;
   target: string;
   size: number;
   nonce_prefix: string;
   range_frames: number;
   session?: { token: string; expires_at: string };
-  /** Range index → lowercase hex SHA-256 of its plaintext, once written to the temporary file. */
+  /** Range index → its proof (`RangeDecryptor`), once its plaintext is in the temporary file. */
   done: Record<string, string>;
 }
 
@@ -34,8 +36,12 @@ export function downloadFiles(dir: string, fileId: string, target: string): Down
 
 export async function readRecord(path: string): Promise<DownloadRecord | undefined> {
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as DownloadRecord;
-    return value && value.version === 1 && typeof value.done === 'object' && value.done !== null ? value : undefined;
+    const value = JSON.parse(await readFile(path, 'utf8')) as Omit<DownloadRecord, 'version'> & { version: number };
+    if (!value || typeof value.done !== 'object' || value.done === null) return undefined;
+    if (value.version === 2) return value as DownloadRecord;
+    // A record of an older CLI: its session still counts, its ranges (by plaintext hash) are fetched again.
+    if (value.version === 1) return { ...value, version: 2, done: {} };
+    return undefined;
   } catch {
     // Missing, or cut short by a crash while it was replaced: start over.
     return undefined;

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DecryptionError, FRAME_SIZE, frameCountOf, openFrameRange, plaintextSizeOf } from '@coffer/crypto';
+import { DecryptionError, FRAME_SIZE, frameCountOf, plaintextSizeOf, RangeDecryptor } from '@coffer/crypto';
 import type { Context } from './context';
 import { downloadFiles, forgetRecord, readRecord, removeQuietly, writeRecord, type DownloadRecord } from './download-record';
 import { CliError } from './errors';
@@ -12,7 +11,6 @@ import { getRangeInto, requestSmall, type SmallResponse } from './http-transfer'
 import { startProgress } from './progress';
 import type { ShareLink } from './share-link';
 
-const CHUNK = 65_536;
 /** 64 frames: 4 MiB a request, few requests, and memory of a few ranges per connection. */
 export const DEFAULT_RANGE_FRAMES = 64;
 export const DEFAULT_PARALLEL = 4;
@@ -53,7 +51,7 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
   const layout = new RangeLayout(plan.size, plan.rangeFrames);
   const files = downloadFiles(plan.target.dir, plan.link.fileId, plan.target.path);
   const fresh: DownloadRecord = {
-    version: 1, file_id: plan.link.fileId, target: plan.target.path, size: plan.size,
+    version: 2, file_id: plan.link.fileId, target: plan.target.path, size: plan.size,
     nonce_prefix: plan.prefix.toString('hex'), range_frames: plan.rangeFrames, done: {},
   };
   const kept = await readRecord(files.record);
@@ -64,6 +62,9 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
     await removeQuietly(files.record);
   }
   const handle = await openPartial(files.partial, !resuming);
+  // Two ciphertext buffers per connection: the next range downloads while the worker decrypts the last.
+  const connections = Math.max(1, Math.min(plan.parallel, layout.count));
+  let decryptor: RangeDecryptor | undefined;
   try {
     const session = new Session(ctx, plan.link, record, files.record);
     const url = await session.start();
@@ -72,58 +73,53 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       await removeQuietly(files.partial);
       return 'unsupported';
     }
-    const hasher = new InOrderHash(layout, handle);
-    const resumedBytes = await verifyOnDisk(layout, record, handle, hasher);
+    decryptor = new RangeDecryptor({ key: plan.dek, prefix: plan.prefix, blobSize: plan.size, rangeFrames: plan.rangeFrames, fd: handle.fd, slots: 2 * connections });
+    const resumedBytes = await verifyOnDisk(layout, record, decryptor);
     if (resumedBytes > 0) ctx.out.debug(`resuming: ${resumedBytes} bytes on disk verified`);
-    await writeRecord(files.record, record);
+    const saver = new RecordSaver(files.record, record);
+    await saver.save();
     const progress = startProgress(ctx, 'decrypting', plan.size);
     progress.advance(layout.cipherBytesOf(Object.keys(record.done).map(Number)));
     try {
       const pending = layout.indices().filter((index) => record.done[index] === undefined);
-      let saving = Promise.resolve();
       const fetcher = new RangeFetcher(session, url, plan.size, plan.parallel);
-      let serial: Promise<unknown> = Promise.resolve();
+      const ranges = decryptor;
       let failed = false;
-      // Two buffers per connection: the next range downloads while the last one is written and hashed.
-      const worker = async () => {
-        const ciphers = [Buffer.allocUnsafeSlow(plan.rangeFrames * FRAME_SIZE), Buffer.allocUnsafeSlow(plan.rangeFrames * FRAME_SIZE)];
-        const plains = [Buffer.allocUnsafeSlow(plan.rangeFrames * CHUNK), Buffer.allocUnsafeSlow(plan.rangeFrames * CHUNK)];
-        let previous: Promise<void> = Promise.resolve();
-        let slot = 0;
+      const connection = async (first: number) => {
+        // What the worker last did with each of this connection's two slots, and the last record write.
+        const using: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+        let saved: Promise<void> = Promise.resolve();
+        let turn = 0;
         try {
           for (let index = pending.shift(); index !== undefined && !failed; index = pending.shift()) {
-            slot ^= 1;
+            turn ^= 1;
+            const slot = first + turn;
+            await using[turn];
             const [start, end] = layout.cipherRange(index);
-            await fetcher.fetch(start, end, ciphers[slot]);
-            // The step that last used this slot's plaintext was awaited one round ago.
-            const length = openFrameRange(plan.dek, { prefix: plan.prefix, firstFrame: index * plan.rangeFrames, totalFrames: layout.totalFrames }, ciphers[slot].subarray(0, end - start + 1), plains[slot]);
-            if (length !== layout.plainLength(index)) throw new DecryptionError();
-            const piece = plains[slot].subarray(0, length);
-            await previous;
+            await fetcher.fetch(start, end, ranges.slot(slot));
             const range = index;
-            // Writes and the in-order hash one range at a time, across connections.
-            const step = serial.then(async () => {
-              await writeAll(handle, piece, layout.plainStart(range));
-              record.done[range] = createHash('sha256').update(piece).digest('hex');
-              await hasher.written(range, piece);
-              saving = saving.then(() => writeRecord(files.record, record));
-              await saving;
+            const opened = ranges.open(range, slot, end - start + 1);
+            // The record says a range is done only once its plaintext is written.
+            saved = opened.then((proof) => {
+              record.done[range] = proof;
               progress.advance(end - start + 1);
+              return saver.save();
             });
-            serial = step.catch(() => undefined);
-            previous = step;
-            previous.catch(() => undefined); // awaited next round or below
+            // Both are awaited, next round or below; a later record write covers an earlier one.
+            saved.catch(() => undefined);
+            opened.catch(() => undefined);
+            using[turn] = opened;
           }
         } finally {
-          await previous.catch((error: unknown) => {
+          await Promise.all([...using, saved]).catch((error: unknown) => {
             failed = true;
             throw error;
           });
         }
       };
       const runs = await Promise.allSettled(
-        Array.from({ length: Math.max(1, Math.min(plan.parallel, pending.length)) }, () =>
-          worker().catch((error: unknown) => {
+        Array.from({ length: Math.max(1, Math.min(connections, pending.length)) }, (_, n) =>
+          connection(2 * n).catch((error: unknown) => {
             failed = true;
             throw error;
           }),
@@ -134,7 +130,8 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       // The first failure decides; a decryption failure anywhere wins over the broken connections it may have caused.
       const tamper = runs.find((run): run is PromiseRejectedResult => run.status === 'rejected' && run.reason instanceof DecryptionError);
       if (failure) throw (tamper ?? failure).reason;
-      const sha256 = await hasher.digest();
+      const sha256 = await decryptor.sha256();
+      await decryptor.close();
       await handle.sync();
       progress.stop();
       await handle.close();
@@ -143,6 +140,8 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       progress.stop();
     }
   } catch (error) {
+    // The worker is stopped before the file it writes is closed.
+    await decryptor?.close().catch(() => undefined);
     await handle.close().catch(() => undefined);
     if (error instanceof DecryptionError) {
       // Verified bytes that do not verify: nothing worth keeping, a rerun starts over.
@@ -150,6 +149,28 @@ export async function rangedDownload(ctx: Context, plan: RangedPlan): Promise<Ra
       await forgetRecord(files.record);
     }
     throw error;
+  }
+}
+
+/** Writes of the resume record, one at a time; a write asked for while one runs covers every change made until it starts. */
+class RecordSaver {
+  private running: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly record: DownloadRecord,
+  ) {}
+
+  save(): Promise<void> {
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        this.running = writeRecord(this.path, this.record);
+        return this.running;
+      });
+    return this.queued;
   }
 }
 
@@ -194,78 +215,23 @@ class RangeLayout {
     return indices.reduce((sum, index) => sum + this.cipherRange(index)[1] - this.cipherRange(index)[0] + 1, 0);
   }
 
-  plainStart(index: number): number {
-    return index * this.frames * CHUNK;
-  }
-
-  plainLength(index: number): number {
-    return Math.min(this.plaintextSize, this.plainStart(index) + this.frames * CHUNK) - this.plainStart(index);
-  }
 }
 
 /**
- * SHA-256 of the whole plaintext in file order while ranges finish out of order: a range that
- * finishes next in line is hashed from memory, ranges that finished early are read back from the
- * temporary file (the page cache) once the ones before them are in.
+ * Checks each range the record calls done against the bytes on disk (the worker encrypts them
+ * again and compares the proof: see RangeDecryptor); drops those that differ. Returns the blob
+ * bytes kept.
  */
-class InOrderHash {
-  private readonly hash = createHash('sha256');
-  private readonly ready = new Set<number>();
-  private next = 0;
-
-  constructor(
-    private readonly layout: RangeLayout,
-    private readonly handle: FileHandle,
-  ) {}
-
-  async written(index: number, plaintext?: Buffer): Promise<void> {
-    if (index === this.next && plaintext) {
-      this.hash.update(plaintext);
-      this.next++;
-    } else {
-      this.ready.add(index);
-    }
-    while (this.ready.delete(this.next)) {
-      this.hash.update(await readRange(this.handle, this.layout, this.next));
-      this.next++;
-    }
-  }
-
-  async digest(): Promise<string> {
-    if (this.next !== this.layout.count) throw new Error(`internal: ${this.layout.count - this.next} ranges were not hashed`);
-    return this.hash.digest('hex');
-  }
-}
-
-async function readRange(handle: FileHandle, layout: RangeLayout, index: number): Promise<Buffer> {
-  const length = layout.plainLength(index);
-  const buffer = Buffer.allocUnsafe(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, layout.plainStart(index));
-  return buffer.subarray(0, bytesRead);
-}
-
-/** Checks each range the record calls done against the bytes on disk; drops those that differ. Returns the blob bytes kept. */
-async function verifyOnDisk(layout: RangeLayout, record: DownloadRecord, handle: FileHandle, hasher: InOrderHash): Promise<number> {
+async function verifyOnDisk(layout: RangeLayout, record: DownloadRecord, decryptor: RangeDecryptor): Promise<number> {
+  const done = layout.indices().filter((index) => record.done[index] !== undefined);
+  // Asked all at once: the worker answers in order, without a round trip between ranges.
+  const verified = await Promise.all(done.map((index) => decryptor.check(index, record.done[index])));
   let kept = 0;
-  for (const index of layout.indices()) {
-    const expected = record.done[index];
-    if (expected === undefined) continue;
-    const bytes = await readRange(handle, layout, index);
-    if (bytes.length === layout.plainLength(index) && createHash('sha256').update(bytes).digest('hex') === expected) {
-      await hasher.written(index, bytes);
-      kept += layout.cipherBytesOf([index]);
-    } else {
-      delete record.done[index];
-    }
-  }
+  done.forEach((index, n) => {
+    if (verified[n]) kept += layout.cipherBytesOf([index]);
+    else delete record.done[index];
+  });
   return kept;
-}
-
-async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset);
-    offset += bytesWritten;
-  }
 }
 
 /** The download session: counted once, then exchanged for fresh signed URLs as often as needed. */

@@ -1,5 +1,6 @@
-import { gcmOpen } from '../format/aes-gcm';
-import { CHUNK_SIZE, FRAME_OVERHEAD, HEADER_SIZE, MAX_BODY_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_PREFIX_SIZE, NONCE_SIZE, TAG_SIZE, readStrictNonce } from '../format/blob';
+import { createHash, type KeyObject } from 'node:crypto';
+import { gcmOpen, gcmSeal } from '../format/aes-gcm';
+import { CHUNK_SIZE, FRAME_OVERHEAD, HEADER_SIZE, MAX_BODY_SIZE, MAX_FRAME_SIZE, MAX_FRAMES, NONCE_PREFIX_SIZE, NONCE_SIZE, TAG_SIZE, readStrictNonce, setNonceCounter } from '../format/blob';
 import { DecryptionError } from '../format/decryption-error';
 import { assertKeySize, toAesKey } from '../format/keys';
 import { nativeGcm } from '../format/native-gcm';
@@ -79,6 +80,56 @@ export function openFrameRange(key: Uint8Array, range: FrameRange, ciphertext: U
     if (strict.last && offset !== data.length) fail();
   }
   return written;
+}
+
+/**
+ * What proves a range's plaintext without a hash of it: the SHA-256 of the GCM tags of its frames,
+ * in order (lowercase hex). Takes a ciphertext run that `openFrameRange` has verified. The tags are
+ * MACs under the file key, so only the key's holder can give a changed plaintext a matching proof;
+ * `resealProof` gives it back from the plaintext.
+ */
+export function rangeProof(ciphertext: Uint8Array): string {
+  const data = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < data.length; ) {
+    const end = offset + HEADER_SIZE + data.readUInt32BE(offset + NONCE_SIZE);
+    hash.update(data.subarray(end - TAG_SIZE, end));
+    offset = end;
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The proof (`rangeProof`) of a range's plaintext, found by encrypting it again with the frames'
+ * own nonces (AES-GCM is deterministic given key and nonce): equal to the proof of the frames it
+ * was decrypted from exactly when it is that plaintext, byte for byte. `scratch` holds one frame's
+ * ciphertext and tag (65,552 bytes) and is overwritten. Costs one AES-GCM pass, no SHA-256 over
+ * the plaintext.
+ */
+export function resealProof(key: Uint8Array, range: FrameRange, plaintext: Uint8Array, scratch: Uint8Array, aesKey?: KeyObject): string {
+  assertKeySize(key);
+  const native = nativeGcm.binding;
+  const nonce = Buffer.alloc(NONCE_SIZE);
+  nonce.set(range.prefix.subarray(0, NONCE_PREFIX_SIZE));
+  const hash = createHash('sha256');
+  let frame = range.firstFrame;
+  for (let offset = 0; offset < plaintext.length || frame === range.firstFrame; frame++) {
+    const size = Math.min(CHUNK_SIZE, plaintext.length - offset);
+    const last = frame === range.totalFrames - 1;
+    // Only the blob's last frame may be short (or empty); a plaintext that does not fit is not the range's.
+    if (frame >= range.totalFrames || (!last && size !== CHUNK_SIZE) || (last && offset + size !== plaintext.length)) fail();
+    setNonceCounter(nonce, frame, last);
+    const chunk = plaintext.subarray(offset, offset + size);
+    if (native) {
+      native.seal(key, nonce, chunk, scratch.subarray(0, size + TAG_SIZE));
+      hash.update(scratch.subarray(size, size + TAG_SIZE));
+    } else {
+      hash.update(gcmSeal(aesKey ?? toAesKey(key), nonce, chunk).tag);
+    }
+    offset += size;
+    if (last) break;
+  }
+  return hash.digest('hex');
 }
 
 /** The plaintext bytes of `frames` full frames: where a range's plaintext starts in the file. */
