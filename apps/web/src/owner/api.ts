@@ -107,17 +107,49 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return (await parse(res)) as T;
 }
 
-/** PUT of the encrypted blob to the presigned URL, with upload progress (fetch has none). */
-export function putBlob(resource: { url: string; method?: string; headers?: Record<string, string> }, blob: Blob, onProgress: (sent: number) => void): Promise<void> {
+/** Why `signal` was aborted, as an Error (its reason when that is one). */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('The upload was cancelled');
+}
+
+/** A presigned request as the server hands it out (a single PUT, or one part of a multipart upload). */
+export interface PresignedPut {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * PUT of encrypted bytes to a presigned URL, with upload progress (fetch has none). Answers the
+ * `ETag` header, or `null` when storage answered none or its CORS rules do not expose it to the
+ * page (multipart completion then takes the etags from the server's listing). Aborting `signal`
+ * cuts the request and rejects with the signal's reason.
+ */
+export function putBlob(resource: PresignedPut, body: Blob | Uint8Array<ArrayBuffer>, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<string | null> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
     const xhr = new XMLHttpRequest();
+    const onAbort = () => xhr.abort();
+    const settle = () => signal?.removeEventListener('abort', onAbort);
     xhr.open(resource.method ?? 'PUT', resource.url);
     for (const [name, value] of Object.entries(resource.headers ?? { 'Content-Type': 'application/octet-stream' })) {
       if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value);
     }
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
-    xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new ApiError(xhr.status, String(xhr.status), `The upload was refused (${xhr.status})`)));
-    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload failed: network error'));
-    xhr.send(blob);
+    xhr.onload = () => {
+      settle();
+      if (xhr.status === 200) resolve(xhr.getResponseHeader('ETag'));
+      else reject(new ApiError(xhr.status, String(xhr.status), `The upload was refused (${xhr.status})`));
+    };
+    xhr.onerror = () => {
+      settle();
+      reject(new ApiError(0, 'NETWORK', 'The upload failed: network error'));
+    };
+    xhr.onabort = () => {
+      settle();
+      reject(signal ? abortReason(signal) : new ApiError(0, 'NETWORK', 'The upload was cut'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    xhr.send(body);
   });
 }

@@ -1,10 +1,23 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountKeyPair } from '../crypto/account-keys';
 import { ApiError } from './api';
+import { formatDuration } from '../recipient/format';
+import { TransferRate, type RateReading } from './transfer-rate';
 import { explain, useHeadingFocus } from './ui';
-import { deleteFile, listFiles, uploadFile, usage, webLink, type OwnedFile, type UploadPhase, type Usage } from './vault';
+import { deleteFile, listFiles, uploadFile, usage, webLink, type OwnedFile, type UploadProgress, type Usage } from './vault';
 
 const PAGE_SIZE = 20;
+/** Progress redraws at most this often: four PUTs in flight report many times a second. */
+const REDRAW_MS = 250;
+
+/** The reason a cancelled upload stops with: not an error to show. */
+class UploadCancelled extends Error {
+  override readonly name = 'UploadCancelled';
+}
+
+interface UploadState extends UploadProgress, RateReading {
+  name: string;
+}
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -15,6 +28,10 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+function percent(progress: UploadProgress): number {
+  return progress.total ? Math.floor((progress.done / progress.total) * 100) : 100;
 }
 
 interface Props {
@@ -32,7 +49,8 @@ export function FilesScreen({ pair, onLogout, onDeleteAccount, onSessionLost }: 
   const [page, setPage] = useState(0);
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
-  const [upload, setUpload] = useState<{ name: string; phase: UploadPhase; fraction: number }>();
+  const [upload, setUpload] = useState<UploadState>();
+  const cancelUpload = useRef<AbortController | undefined>(undefined);
   const [confirming, setConfirming] = useState<OwnedFile>();
   const [shared, setShared] = useState<{ file: OwnedFile; link: string }>();
 
@@ -63,15 +81,33 @@ export function FilesScreen({ pair, onLogout, onDeleteAccount, onSessionLost }: 
     const chosen = [...(input.files ?? [])];
     input.value = '';
     setError('');
+    const cancel = new AbortController();
+    cancelUpload.current = cancel;
     for (const file of chosen) {
-      setUpload({ name: file.name, phase: 'encrypting', fraction: 0 });
+      // Each phase has its own speed: encrypting counts plaintext, uploading the encrypted bytes.
+      let rate = new TransferRate();
+      let shown = { phase: '', at: 0 };
+      const show = (progress: UploadProgress) => {
+        if (progress.phase !== shown.phase) rate = new TransferRate();
+        const reading = rate.update(progress.done, progress.total);
+        const now = performance.now();
+        if (progress.phase === shown.phase && now - shown.at < REDRAW_MS && progress.done < progress.total) return;
+        shown = { phase: progress.phase, at: now };
+        setUpload({ name: file.name, ...progress, ...reading });
+      };
+      setUpload({ name: file.name, phase: 'encrypting', done: 0, total: file.size });
       try {
-        await uploadFile(file, pair, (phase, fraction) => setUpload({ name: file.name, phase, fraction }));
+        await uploadFile(file, pair, show, { signal: cancel.signal });
         setStatus(`Uploaded ${file.name}.`);
       } catch (err) {
+        if (cancel.signal.aborted) {
+          setStatus(`The upload of ${file.name} was cancelled; nothing of it was kept.`);
+          break;
+        }
         fail(err);
       }
     }
+    cancelUpload.current = undefined;
     setUpload(undefined);
     await refresh();
   };
@@ -95,8 +131,17 @@ export function FilesScreen({ pair, onLogout, onDeleteAccount, onSessionLost }: 
           <label for="upload-progress">
             {upload.phase === 'encrypting' ? 'Encrypting' : upload.phase === 'uploading' ? 'Uploading' : 'Finishing'} {upload.name}
           </label>
-          <progress id="upload-progress" max={100} value={Math.round(upload.fraction * 100)}>{Math.round(upload.fraction * 100)}%</progress>
-          <span class="muted">{Math.round(upload.fraction * 100)}%</span>
+          <progress id="upload-progress" max={100} value={percent(upload)}>{percent(upload)}%</progress>
+          <span class="muted" id="upload-numbers">
+            {percent(upload)}% · {formatBytes(upload.done)} of {formatBytes(upload.total)}
+            {upload.phase !== 'finishing' && upload.bytesPerSecond !== undefined && ` · ${formatBytes(upload.bytesPerSecond)}/s`}
+            {upload.phase !== 'finishing' && upload.secondsLeft !== undefined && ` · ${formatDuration(upload.secondsLeft)} left`}
+          </span>
+          {upload.phase !== 'finishing' && (
+            <button type="button" class="secondary" onClick={() => cancelUpload.current?.abort(new UploadCancelled('The upload was cancelled'))}>
+              Cancel upload
+            </button>
+          )}
         </div>
       )}
       <p role="status" class="muted">{status}</p>

@@ -1,9 +1,11 @@
-import { toBase64Url, type Bytes } from '../crypto/bytes';
-import { blobSize, encryptBlob, randomBytes } from '../crypto/encrypt';
+import { NONCE_PREFIX_SIZE } from '../crypto/blob-format';
+import { toBase64Url, toHex, type Bytes } from '../crypto/bytes';
+import { blobSize, encryptBlob, keyCommitment, randomBytes } from '../crypto/encrypt';
 import { encryptMetadata } from '../crypto/encrypt-metadata';
 import { decryptMetadata } from '../crypto/metadata-record';
 import { createKeyBundle, parseKeyBundle, sealFileKey, serializeKeyBundle, unsealFileKey, unwrapWithPassword, type AccountKeyPair } from '../crypto/account-keys';
-import { api, putBlob, userId } from './api';
+import { abortReason, api, ApiError, putBlob, userId, type PresignedPut } from './api';
+import { sendParts, type MultipartPlan, type SentParts } from './multipart-upload';
 
 /** A row of `GET /api/files/all`. */
 export interface FileRow {
@@ -72,34 +74,100 @@ export async function listFiles(pair: AccountKeyPair): Promise<OwnedFile[]> {
 
 export type UploadPhase = 'encrypting' | 'uploading' | 'finishing';
 
+/** Where an upload is: `done` of `total` bytes of the phase (plaintext while encrypting, blob bytes while uploading). */
+export interface UploadProgress {
+  phase: UploadPhase;
+  done: number;
+  total: number;
+}
+
+/** Parts of a multipart upload in flight at once, as the CLI's default `--parallel`. */
+export const PARALLEL_PARTS = 4;
+
+/** What the page needs to know from a presign answer. */
+interface PresignAnswer {
+  file_id: string;
+  upload_resource?: PresignedPut;
+  multipart?: MultipartPlan;
+}
+
 /**
  * Encrypts in the browser and uploads as the CLI does (apps/cli/src/lib/upload-file.ts): neutral
- * name and empty hash for the server; the real ones, the sealed DEK and the nonce prefix at complete.
+ * name and empty hash for the server; the real ones, the sealed DEK and the nonce prefix at
+ * complete. From the server's MULTIPART_THRESHOLD_BYTES on, the server plans a multipart upload
+ * and the parts go `parallel` at a time (multipart-upload.ts); below it, one PUT of the encrypted
+ * blob. Aborting `signal`, and any failure, discards the upload on the server (its parts and its
+ * reservation): the page keeps no state to resume from, so nothing is left behind.
  */
-export async function uploadFile(file: File, pair: AccountKeyPair, onProgress: (phase: UploadPhase, fraction: number) => void): Promise<string> {
+export async function uploadFile(
+  file: File,
+  pair: AccountKeyPair,
+  onProgress: (progress: UploadProgress) => void,
+  options: { signal?: AbortSignal; parallel?: number } = {},
+): Promise<string> {
+  const signal = options.signal ?? new AbortController().signal;
   const dek = randomBytes(32);
   const size = blobSize(file.size);
-  const presigned = await api<{ file_id: string; upload_resource: { url: string; method?: string; headers?: Record<string, string> } }>('POST', '/api/files/presign', {
+  const presigned = await api<PresignAnswer>('POST', '/api/files/presign', {
     file_name: 'encrypted',
     mime_type: 'application/octet-stream',
     size,
+    multipart: true,
   });
-  const encrypted = await encryptBlob(file, dek, { onProgress: (done) => onProgress('encrypting', file.size ? done / file.size : 1) });
-  await putBlob(presigned.upload_resource, encrypted.blob, (sent) => onProgress('uploading', size ? sent / size : 1));
-  onProgress('finishing', 1);
   const fileId = presigned.file_id;
-  await api('POST', '/api/files/complete', {
-    file_id: fileId,
-    plaintext_hash: '',
-    plaintext_size_bytes: encrypted.plaintextSize,
-    passphrase_salt: '',
-    key_commitment: encrypted.commitment,
-    sealed_key: await sealFileKey(dek, fileId, pair.publicKey),
-    encrypted_metadata: await encryptMetadata({ name: file.name || 'unnamed', media_type: file.type || 'application/octet-stream', sha256: encrypted.sha256, size: encrypted.plaintextSize }, dek, fileId),
-    nonce_prefix: [...encrypted.noncePrefix].map((b) => b.toString(16).padStart(2, '0')).join(''),
-  });
-  return fileId;
+  let completeSent = false;
+  try {
+    let sent: { sha256: string; noncePrefix: Bytes; commitment: string; parts?: SentParts['parts'] };
+    if (presigned.multipart) {
+      const noncePrefix = randomBytes(NONCE_PREFIX_SIZE);
+      let done = 0;
+      onProgress({ phase: 'uploading', done, total: size });
+      const parts = await sendParts({
+        file,
+        fileId,
+        plan: presigned.multipart,
+        dek,
+        noncePrefix,
+        parallel: options.parallel ?? PARALLEL_PARTS,
+        signal,
+        onSent: (delta) => onProgress({ phase: 'uploading', done: (done += delta), total: size }),
+      });
+      sent = { ...parts, noncePrefix, commitment: await keyCommitment(dek, noncePrefix) };
+    } else if (presigned.upload_resource) {
+      const encrypted = await encryptBlob(file, dek, { onProgress: (done) => onProgress({ phase: 'encrypting', done, total: file.size }), signal });
+      if (encrypted.plaintextSize !== file.size) throw new Error('The file changed while it was read; upload it again.');
+      await putBlob(presigned.upload_resource, encrypted.blob, (done) => onProgress({ phase: 'uploading', done, total: size }), signal);
+      sent = encrypted;
+    } else {
+      throw new Error('The server answered no upload URL.');
+    }
+    if (signal.aborted) throw abortReason(signal);
+    onProgress({ phase: 'finishing', done: size, total: size });
+    const request = {
+      file_id: fileId,
+      plaintext_hash: '',
+      plaintext_size_bytes: file.size,
+      passphrase_salt: '',
+      key_commitment: sent.commitment,
+      sealed_key: await sealFileKey(dek, fileId, pair.publicKey),
+      encrypted_metadata: await encryptMetadata({ name: file.name || 'unnamed', media_type: file.type || 'application/octet-stream', sha256: sent.sha256, size: file.size }, dek, fileId),
+      nonce_prefix: toHex(sent.noncePrefix),
+      ...(sent.parts ? { parts: sent.parts } : {}),
+    };
+    completeSent = true;
+    // A multipart completion still joining parts answers 202: the same request again until 200.
+    while ((await api<{ status?: string }>('POST', '/api/files/complete', request)).status === 'completing') await new Promise((resolve) => setTimeout(resolve, COMPLETE_RETRY_MS));
+    return fileId;
+  } catch (error) {
+    // A completion whose answer was lost may have recorded the file: it stays (the list shows it).
+    const completionUnknown = completeSent && (!(error instanceof ApiError) || error.status === 0 || error.status >= 500);
+    if (!completionUnknown) await deleteFile(fileId).catch(() => undefined);
+    throw error;
+  }
 }
+
+/** Retry-After of a 202 from complete (docs/API.md route 13). */
+const COMPLETE_RETRY_MS = 5_000;
 
 /** `PUBLIC_URL/s/<owner segment>/<file id>#<key>`: the key only in the fragment, never sent. */
 export async function webLink(file: OwnedFile): Promise<string> {
