@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vault } from '@coffer/crypto';
 import { startTestApp, type TestApp } from '../../../test/helpers/test-app';
-import { coffer, FAST_KDF_CLI, json, type CliOptions, type CliRun } from './cli-runner';
+import { CLI, coffer, FAST_KDF_CLI, json, type CliOptions, type CliRun } from './cli-runner';
 import { FAST_KDF } from './coffer-fast-kdf';
 
 jest.setTimeout(120_000);
@@ -198,6 +198,13 @@ describe('the coffer CLI with account keys', () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("coffer: the server's account key changed");
       expect(refused.stderr).toContain('refusing to seal new keys to it');
+      expect(await t.database.prisma.file.count({ where: { userId } })).toBe(count);
+      // The binary starts a large file's encryption worker before the key check (issue 16,
+      // start-up): the check still comes before any presign, so nothing reaches the server.
+      await writeFile(join(files, 'large-secret.bin'), randomBytes(9 * 1024 * 1024));
+      const large = await run(['upload', join(files, 'large-secret.bin')], { ...a, entry: CLI });
+      expect(large.code).toBe(1);
+      expect(large.stderr).toContain("coffer: the server's account key changed");
       expect(await t.database.prisma.file.count({ where: { userId } })).toBe(count);
       expect(json(expectOk(await run(['keys', 'status', '--json'], a)))).toMatchObject({ pin: 'mismatch' });
       // Unlocking does not re-pin either.

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { argon2id, hash } from 'argon2';
 import { KEY_SIZE } from './keys';
 
 /** Argon2id parameters as recorded per file (`kdf_params`); `m` is in KiB. */
@@ -78,6 +77,10 @@ export async function deriveKeyFromPassphrase(
 /** Argon2id without the passphrase policy, for secrets that predate it (existing vault passwords). */
 export async function argon2idKey(secret: string, salt: Uint8Array, params: KdfParams, bounds?: KdfBounds): Promise<Buffer> {
   const { m, t, p } = parseKdfParams(params, bounds);
+  // Loaded on first use: the native binding costs ~10 ms of start-up to every command, and an
+  // upload sealed to the account key never derives a key.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { argon2id, hash } = require('argon2') as typeof import('argon2');
   return hash(Buffer.from(secret, 'utf8'), {
     type: argon2id,
     raw: true,
