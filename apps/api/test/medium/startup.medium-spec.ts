@@ -48,7 +48,9 @@ describe('starting the server', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/\bat .+:\d+:\d+/);
-  });
+    // Without DATABASE_URL the server first creates and migrates an embedded database (PGlite):
+    // ~20 s on an idle machine, past a minute under npm test's load on 2 cores.
+  }, 180_000);
 
   const url = serverUrl();
   (url ? it : it.skip)('migrates an empty PostgreSQL database, applies nothing the second time, and stops cleanly on SIGTERM', async () => {
