@@ -66,10 +66,10 @@ export class Replica {
   }
 
   private async listening(): Promise<void> {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 150_000;
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`replica exited with ${this.child.exitCode}: ${this.output}`);
-      if (Date.now() > deadline) throw new Error(`replica did not start within 60 s: ${this.output}`);
+      if (Date.now() > deadline) throw new Error(`replica did not start within 150 s: ${this.output}`);
       const ready = await fetch(`http://127.0.0.1:${this.port}/api/readyz`).then((r) => r.ok, () => false);
       if (ready) return;
       await new Promise((r) => setTimeout(r, 100));

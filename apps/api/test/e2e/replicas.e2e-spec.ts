@@ -44,7 +44,7 @@ describeWithPostgres('two API replicas behind a round-robin proxy, sharing Postg
     };
     replicas.push(...(await Promise.all([Replica.start(env), Replica.start(env)])));
     proxy.targets = replicas.map((r) => r.port);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
