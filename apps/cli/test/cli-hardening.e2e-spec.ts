@@ -48,7 +48,12 @@ describe('the coffer CLI, hardened', () => {
   const ownerEnv = { COFFER_PASSWORD: PASSWORD, COFFER_VAULT_PASSWORD: VAULT_PASSWORD };
 
   beforeAll(async () => {
-    t = await startTestApp({ storage: 'fs', env: { DAILY_DOWNLOAD_LIMIT: '3' } });
+    // Single-PUT uploads throughout (the multipart path has its own spec): a 5 GB per-file limit,
+    // and multipart only above 4 GB, so the 3 GiB interrupted uploads below take one PUT.
+    t = await startTestApp({
+      storage: 'fs',
+      env: { DAILY_DOWNLOAD_LIMIT: '3', MAX_FILE_SIZE_BYTES: '5000000000', MULTIPART_THRESHOLD_BYTES: '4000000000' },
+    });
     root = await mkdtemp(join(tmpdir(), 'coffer-cli-hardening-'));
     owner = { home: join(root, 'owner-home'), server: t.baseUrl, entry: FAST_KDF_CLI, env: ownerEnv };
     recipient = { home: join(root, 'recipient-home'), cwd: join(root, 'recipient-home'), entry: FAST_KDF_CLI, env: {} };
@@ -284,7 +289,7 @@ describe('the coffer CLI, hardened', () => {
     it('creates no vault when the server refuses the upload (too large)', async () => {
       const huge = join(root, 'huge.bin');
       await writeFile(huge, '');
-      // Sparse, above the server's default 5 GB per-file limit: refused at presign.
+      // Sparse, above this server's 5 GB per-file limit: refused at presign.
       await truncate(huge, 6 * 1024 ** 3);
       const refused = await run(['upload', huge], fresh);
       expect(refused.stderr).toContain('the file is too large for this server');
