@@ -4,7 +4,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import { ERROR_STATUS } from './error.filter';
 
 /** Codes whose answers carry `Retry-After`. */
-const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'TOO_MANY_ATTEMPTS', 'DOWNLOAD_LIMIT'];
+const RETRY_AFTER_CODES: readonly ErrorCode[] = ['RATE_LIMITED', 'TOO_MANY_ATTEMPTS', 'DOWNLOAD_LIMIT', 'SERVICE_UNAVAILABLE', 'MAIL_UNAVAILABLE'];
 
 /**
  * Documents every error answer of `route` in the OpenAPI document, from the route's code list in

@@ -39,6 +39,7 @@ describe('fault: SMTP unreachable during registration', () => {
     const refused = await api(t.baseUrl, 'POST', '/api/user/register', { body: { email, password } });
     expect(refused.status).toBe(503);
     expect(refused.body).toEqual({ error: expect.any(String), code: 'MAIL_UNAVAILABLE' });
+    expect(refused.headers.get('retry-after')).toBe('30');
     expect(await accountsOf(email)).toBe(0);
     expect(await codesOf(email)).toBe(0);
     // Nothing was left that would block the retry or answer as an account.

@@ -39,7 +39,7 @@ export class AccountDeletionService {
       await abortMultipartUploads(this.store, prefix);
     } catch (err) {
       this.logger.error(`cannot delete the objects of account ${account.id}: ${(err as Error).message}`);
-      throw new DomainError('SERVICE_UNAVAILABLE', 'Storage is unavailable; the account was not deleted, try again later');
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Storage is unavailable; the account was not deleted, try again later', 30);
     }
     // An upload URL handed out before the deletion can still land an object: sweep once more.
     const lastUpload = this.clock.now().getTime() + this.config.ttl.presignSeconds * 1000 + UPLOAD_GRACE_MS;

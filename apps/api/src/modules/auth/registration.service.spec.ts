@@ -4,7 +4,7 @@ import type { NewOtpCode } from '../otp/otp.repository';
 import { OtpService } from '../otp/otp.service';
 import { AccountRepository, CodeFor, FreshCode, IssuedCode, PendingAccount, ReissueOutcome } from './account.repository';
 import { PasswordHasher } from './password-hasher';
-import { RegistrationService } from './registration.service';
+import { MAIL_RETRY_AFTER_SECONDS, RegistrationService } from './registration.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 import { ManualClock } from '../../../../../test/helpers/manual-clock';
 import { domainError } from '../../../../../test/helpers/domain-error';
@@ -86,6 +86,7 @@ describe('RegistrationService', () => {
       const error = await domainError(service.register('alice@example.com', 'correct horse'));
 
       expect(error.code).toBe('MAIL_UNAVAILABLE');
+      expect(error.retryAfterSeconds).toBe(MAIL_RETRY_AFTER_SECONDS);
       expect(error.message).not.toContain('ECONNREFUSED');
       expect(withdrawIssue).toHaveBeenCalledWith(ISSUED);
     });

@@ -7,6 +7,9 @@ import { AccountRepository, IssuedCode, PendingAccount } from './account.reposit
 import { PasswordHasher } from './password-hasher';
 import { verificationMail } from './verification-mail';
 
+/** A mail server that refused is often back within a minute (a restart, a full queue). */
+export const MAIL_RETRY_AFTER_SECONDS = 30;
+
 /** Sign-up: register, verify the e-mailed code, ask for a new code. */
 @Injectable()
 export class RegistrationService implements BeforeApplicationShutdown {
@@ -88,7 +91,7 @@ export class RegistrationService implements BeforeApplicationShutdown {
         // Left as it is, the code was never mailed: nobody can use it, and the sign-up expires.
         this.logger.error(`cannot withdraw the unsent code: ${undo.message}`);
       });
-      throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later');
+      throw new DomainError('MAIL_UNAVAILABLE', 'The verification mail cannot be sent right now; nothing was saved, try again later', MAIL_RETRY_AFTER_SECONDS);
     }
   }
 }
