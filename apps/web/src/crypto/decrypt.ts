@@ -1,4 +1,4 @@
-import { createSHA256, type IHasher } from 'hash-wasm';
+import { createSHA256 } from 'hash-wasm';
 import type { Bytes } from './bytes';
 import {
   CHUNK_SIZE,
@@ -24,6 +24,25 @@ export interface DecryptOptions {
   commitment?: string;
   /** Expected plaintext SHA-256 (lowercase hex): checked before the final plaintext is released. */
   sha256?: string;
+  /**
+   * Frames whose decryption may be in flight at once (default 64, i.e. 4 MiB). Every
+   * crypto.subtle.decrypt is a round trip to another thread: one at a time leaves both threads
+   * idle most of the time, so `push` starts each frame's decryption as soon as the frame is whole
+   * and waits only for the oldest ones beyond this window.
+   */
+  window?: number;
+  /** Where the plaintext's SHA-256 is computed (default: hash-wasm on this thread). */
+  hash?: StreamingHash;
+}
+
+/** An incremental SHA-256 fed in plaintext order; the recipient page runs one in a worker. */
+export interface StreamingHash {
+  /** `bytes` stays the caller's: an implementation that keeps it past the call copies it. A promise: wait before the next update. */
+  update(bytes: Bytes): void | Promise<void>;
+  /** Lowercase hex of everything updated so far. */
+  digest(): Promise<string>;
+  /** Frees what it holds (a worker) without a digest. */
+  dispose?(): void;
 }
 
 export interface DecryptResult {
@@ -34,10 +53,27 @@ export interface DecryptResult {
 }
 
 const EMPTY: Bytes = new Uint8Array(0);
+const DEFAULT_WINDOW = 64;
 
 interface Frame {
   nonce: Bytes;
   body: Bytes;
+}
+
+/** A frame whose decryption was started: its structure already checked, its tag not yet. */
+interface InFlight {
+  plaintext: Promise<ArrayBuffer>;
+  last: boolean;
+}
+
+/** hash-wasm's SHA-256 on the calling thread. */
+export async function inlineSha256(): Promise<StreamingHash> {
+  const hasher = await createSHA256();
+  hasher.init();
+  return {
+    update: (bytes) => void hasher.update(bytes),
+    digest: async () => hasher.digest('hex'),
+  };
 }
 
 /**
@@ -46,7 +82,7 @@ interface Frame {
  * the input ended. The last plaintext is always held back until the next frame verified or the end
  * checks passed (final flag, nothing after it, SHA-256), so the caller never writes the end of a
  * file whose end is wrong. Any failure is one DecryptionError; the caller then discards everything.
- * Frames within one push are decrypted concurrently (WebCrypto runs them off the main thread).
+ * Decryptions overlap (see `window`), but plaintext is verified, hashed and released in frame order.
  */
 export class BlobDecryptor {
   /** Input not yet cut into frames: queue[head..] (an index, not shift(): chunks may be single bytes). */
@@ -60,24 +96,30 @@ export class BlobDecryptor {
   private held?: Bytes;
   private plaintextSize = 0;
   private failed = false;
+  /** Decryptions started and not yet consumed, oldest first: inFlight[inFlightHead..]. */
+  private inFlight: InFlight[] = [];
+  private inFlightHead = 0;
 
   private constructor(
     private readonly key: AesKey,
     private readonly rawKey: Bytes,
-    private readonly hasher: IHasher,
+    private readonly hasher: StreamingHash,
     private readonly options: DecryptOptions,
+    private readonly window: number,
   ) {}
 
   static async create(rawKey: Bytes, options: DecryptOptions = {}): Promise<BlobDecryptor> {
     if (rawKey.length !== KEY_SIZE) fail();
     const key = await crypto.subtle.importKey('raw', rawKey, 'AES-GCM', false, ['decrypt']);
-    const hasher = await createSHA256();
-    hasher.init();
-    return new BlobDecryptor(key, rawKey, hasher, options);
+    const hasher = options.hash ?? (await inlineSha256());
+    return new BlobDecryptor(key, rawKey, hasher, options, Math.max(1, options.window ?? DEFAULT_WINDOW));
   }
 
-  /** Plaintext that verified and may be written (possibly none yet). */
-  async push(chunk: Uint8Array): Promise<Bytes[]> {
+  /**
+   * Plaintext that verified and may be written (possibly none yet). `owned`: the caller hands the
+   * chunk over and will not change its memory (a fetch body's chunk), so it is not copied.
+   */
+  async push(chunk: Uint8Array, owned = false): Promise<Bytes[]> {
     return this.guarded(async () => {
       if (chunk.length === 0) return [];
       if (this.finalSeen) fail(); // any byte after the final frame
@@ -85,33 +127,38 @@ export class BlobDecryptor {
         this.queue.splice(0, this.head);
         this.head = 0;
       }
-      // Copied: the caller may reuse its chunk's memory.
-      this.queue.push(new Uint8Array(chunk));
+      this.queue.push(owned && chunk.buffer instanceof ArrayBuffer ? (chunk as Bytes) : new Uint8Array(chunk));
       this.queuedBytes += chunk.length;
-      return this.openFrames(this.takeFrames());
+      await this.startFrames(this.takeFrames());
+      return this.drain(this.window);
     });
   }
 
   /** The input ended: the last plaintext, after the end checks. */
   async finish(): Promise<{ plaintext: Bytes[]; result: DecryptResult }> {
-    return this.guarded(() => {
+    return this.guarded(async () => {
       if (this.queuedBytes > 0 || this.prefix === undefined) fail(); // a frame cut short, or no frame at all
       if (!this.legacy && !this.finalSeen) fail(); // truncated before the final frame
-      const sha256 = this.hasher.digest('hex');
+      const out = await this.drain(0);
+      const sha256 = await this.hasher.digest();
       if (this.options.sha256 !== undefined && this.options.sha256.toLowerCase() !== sha256) fail();
-      const last = this.held && this.held.length > 0 ? [this.held] : [];
+      if (this.held && this.held.length > 0) out.push(this.held);
       this.held = undefined;
-      return { plaintext: last, result: { sha256, plaintextSize: this.plaintextSize, legacy: this.legacy } };
+      return { plaintext: out, result: { sha256, plaintextSize: this.plaintextSize, legacy: this.legacy } };
     });
   }
 
-  private async guarded<T>(step: () => T | Promise<T>): Promise<T> {
+  private async guarded<T>(step: () => Promise<T>): Promise<T> {
     if (this.failed) fail();
     try {
       return await step();
     } catch (error) {
       this.failed = true;
       this.held = undefined;
+      // Decryptions still running fail or finish unobserved; their results are dropped.
+      this.inFlight = [];
+      this.inFlightHead = 0;
+      this.hasher.dispose?.();
       throw error;
     }
   }
@@ -158,27 +205,40 @@ export class BlobDecryptor {
     return out ?? view!;
   }
 
-  private async openFrames(frames: Frame[]): Promise<Bytes[]> {
-    if (frames.length === 0) return [];
+  /** Checks each frame's structure (no decryption of a frame that cannot belong here) and starts its decryption. */
+  private async startFrames(frames: Frame[]): Promise<void> {
+    if (frames.length === 0) return;
     if (this.prefix === undefined) await this.begin(frames[0].nonce);
-    // Structure first (no decryption of a frame that cannot belong here), then every tag.
-    const lasts = frames.map((frame) => this.checkNonce(frame.nonce));
-    const opened = frames.map((frame) => crypto.subtle.decrypt({ name: 'AES-GCM', iv: frame.nonce }, this.key, frame.body));
+    for (const frame of frames) {
+      const last = this.checkNonce(frame.nonce);
+      const plaintext = crypto.subtle.decrypt({ name: 'AES-GCM', iv: frame.nonce }, this.key, frame.body);
+      // Observed here so that a frame failing behind an earlier failure is no unhandled rejection.
+      plaintext.catch(() => undefined);
+      this.inFlight.push({ plaintext, last });
+    }
+  }
+
+  /** Verifies, hashes and releases the oldest decryptions until at most `keep` are in flight, in frame order. */
+  private async drain(keep: number): Promise<Bytes[]> {
     const out: Bytes[] = [];
-    for (let i = 0; i < frames.length; i++) {
+    while (this.inFlight.length - this.inFlightHead > keep) {
+      const next = this.inFlight[this.inFlightHead++];
       let plaintext: Bytes;
       try {
-        plaintext = new Uint8Array(await opened[i]);
+        plaintext = new Uint8Array(await next.plaintext);
       } catch {
-        await Promise.allSettled(opened);
         fail();
       }
       // Only the final chunk of a strict blob may be short.
-      if (!this.legacy && !lasts[i] && plaintext.length !== CHUNK_SIZE) fail();
-      this.hasher.update(plaintext);
+      if (!this.legacy && !next.last && plaintext.length !== CHUNK_SIZE) fail();
+      await this.hasher.update(plaintext);
       this.plaintextSize += plaintext.length;
       if (this.held && this.held.length > 0) out.push(this.held);
       this.held = plaintext;
+    }
+    if (this.inFlightHead > 1024 && this.inFlightHead * 2 > this.inFlight.length) {
+      this.inFlight.splice(0, this.inFlightHead);
+      this.inFlightHead = 0;
     }
     return out;
   }

@@ -1,6 +1,7 @@
 /** Where the plaintext goes, without holding a large file in memory where the browser allows it. */
 export interface PlaintextSink {
   readonly kind: 'file-system' | 'memory';
+  /** `chunk` is the caller's again once the promise resolved: a sink that keeps it copies it. */
   write(chunk: Uint8Array<ArrayBuffer>): Promise<void>;
   /** Everything verified: the file becomes visible. */
   close(): Promise<void>;
@@ -58,7 +59,7 @@ export function memorySink(fileName: string, mediaType: string): PlaintextSink {
   return {
     kind: 'memory',
     write: async (chunk) => {
-      parts.push(chunk);
+      parts.push(chunk.slice());
     },
     close: async () => {
       const url = URL.createObjectURL(new Blob(parts, { type: mediaType || 'application/octet-stream' }));
