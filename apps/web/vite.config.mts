@@ -16,6 +16,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: false,
     target: 'es2022',
-    rollupOptions: { input: { app: 'index.html', recipient: 's.html' } },
+    rollupOptions: {
+      // download-sw: the recipient page's download-stream service worker, at a fixed URL
+      // (/download-sw.js, served by the API) so that its registration survives new builds.
+      input: { app: 'index.html', recipient: 's.html', 'download-sw': 'src/recipient/download-sw.ts' },
+      output: { entryFileNames: (chunk) => (chunk.name === 'download-sw' ? 'download-sw.js' : 'assets/[name]-[hash].js') },
+    },
   },
 });

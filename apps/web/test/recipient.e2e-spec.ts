@@ -3,10 +3,11 @@
  * built apps/web/dist): files uploaded with the `coffer` CLI open in the browser byte-exact (0 B,
  * 1 B, 65,537 B, 50 MB; vault key in the fragment, and a passphrase file), a wrong key and a wrong
  * passphrase spend no download, a tampered blob saves nothing, the daily limit and a missing file
- * have their screens. Screenshots of every screen: test-artifacts/web/ (look at them).
+ * have their screens. Without the File System Access API a small file is a Blob download and a
+ * large one a service-worker stream (byte-exact; a tampered one a failed download). Screenshots of every screen: test-artifacts/web/ (look at them).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -118,6 +119,43 @@ describe('recipient page in Chromium (issue 17)', () => {
     await screen(page, 'done');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  describe('without the File System Access API, a large file streams through the service worker', () => {
+    const big = 20 * 1024 * 1024 + 12_345; // above the page's 16 MiB Blob limit: 321 frames
+
+    it('saves it byte-exact as a download the browser streams', async () => {
+      const file = await upload('streamed.bin', randomBytes(big));
+      const { context, page, errors } = await open(file.webUrl, { picker: false });
+      await screen(page, 'ready');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download and decrypt' }).click()]);
+      expect(download.suggestedFilename()).toBe('streamed.bin');
+      expect(download.url()).toMatch(new RegExp(`^${t.baseUrl}/download-stream/[0-9a-f]{32}/streamed\\.bin$`));
+      expect(await download.failure()).toBeNull();
+      expect(sha256(await readFile(await download.path()))).toBe(sha256(file.bytes));
+      await screen(page, 'done');
+      await shot(page, '13-done-streamed');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('errors the stream of a tampered blob: the browser marks the download failed, nothing is kept', async () => {
+      const file = await upload('streamed-tampered.bin', randomBytes(big));
+      const key = new URL(file.link).pathname.split('/').slice(-2);
+      const stored = join((t.config.storage as { root: string }).root, ...key);
+      const blob = await readFile(stored);
+      blob[250 * 65_568 + 100] ^= 0x01; // frame 250: over 15 MiB of verified plaintext is streamed first
+      await writeFile(stored, blob);
+      const { context, page } = await open(file.webUrl, { picker: false });
+      await screen(page, 'ready');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download and decrypt' }).click()]);
+      expect(await download.failure()).not.toBeNull();
+      await expect(download.path()).rejects.toThrow();
+      await screen(page, 'tampered');
+      await expect(page.locator('[data-screen="tampered"]').textContent()).resolves.toContain('your browser marks it as failed');
+      await shot(page, '14-tampered-streamed');
+      await context.close();
+    });
   });
 
   it('opens a passphrase file; a wrong passphrase is refused before the download and counts nothing', async () => {

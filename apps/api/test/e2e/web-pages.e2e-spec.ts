@@ -54,6 +54,17 @@ describe('web pages (issue 17)', () => {
     expect((await fetch(`${t.baseUrl}/assets/..%2Fs.html`)).status).toBe(404);
   });
 
+  it('serves the download-stream service worker at its fixed URL with the strict policy, revalidated', async () => {
+    const res = await fetch(`${t.baseUrl}/download-sw.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expectPageHeaders(res);
+    const script = await res.text();
+    expect(script).toContain('Content-Disposition');
+    expect(script).not.toMatch(/^\s*(?:import|export)\s/m); // a classic worker script
+  });
+
   it('keeps the API answers as they were', async () => {
     const res = await fetch(`${t.baseUrl}/s/only-one-segment`);
     expect(res.status).toBe(404);

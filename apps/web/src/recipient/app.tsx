@@ -10,7 +10,7 @@ import { checkDownloadAllowed, fetchMeta, LinkRefused, NetworkError, type FileMe
 import { downloadAndDecrypt, type Progress } from './download';
 import { formatBytes, formatDuration, formatResetTime } from './format';
 import { readShareLink, type ShareLink } from './link';
-import { canStreamToDisk, memorySink, MEMORY_SINK_LIMIT, pickFileSink, type PlaintextSink } from './sinks';
+import { canStreamToDisk, memorySink, MEMORY_SINK_LIMIT, pickFileSink, SMALL_FILE_LIMIT, streamSink, type PlaintextSink } from './sinks';
 
 /** A key that passed every check the public meta allows, and what is known of the file. */
 interface ReadyFile {
@@ -37,8 +37,8 @@ type Screen =
   | { kind: 'downloading'; file: ReadyFile; progress: Progress }
   | { kind: 'done'; file: ReadyFile; result: DecryptResult; savedBy: PlaintextSink['kind'] }
   | { kind: 'wrong-key' }
-  | { kind: 'tampered'; downloaded: boolean }
-  | { kind: 'unreadable'; proven: boolean }
+  | { kind: 'tampered'; downloaded: boolean; savedBy?: PlaintextSink['kind'] }
+  | { kind: 'unreadable'; proven: boolean; savedBy?: PlaintextSink['kind'] }
   | { kind: 'too-large'; file: ReadyFile }
   | { kind: 'unsupported'; reason: string };
 
@@ -133,15 +133,28 @@ export function RecipientApp() {
   };
 
   const download = async (file: ReadyFile): Promise<void> => {
+    // The size the metadata record proves (checked before the file is kept); unknown otherwise.
+    const provenSize = file.proven && file.size >= 0 && meta.current!.encrypted_metadata ? file.size : undefined;
+    // File System Access where the browser has it; else a Blob for small files, a service-worker
+    // stream for large ones, and a Blob up to MEMORY_SINK_LIMIT where service workers are missing.
     let sink: PlaintextSink | undefined;
     if (canStreamToDisk()) {
       sink = await pickFileSink(file.name);
       if (!sink) return; // the save dialog was cancelled
-    } else if (file.size > MEMORY_SINK_LIMIT) {
-      setScreen({ kind: 'too-large', file });
-      return;
     } else {
-      sink = memorySink(file.name, file.mediaType);
+      if (file.size > SMALL_FILE_LIMIT) {
+        try {
+          sink = await streamSink(file.name, provenSize ?? (file.commitment ? file.size : undefined));
+        } catch (error) {
+          setScreen({ kind: 'unsupported', reason: (error as Error).message });
+          return;
+        }
+      }
+      if (!sink && file.size > MEMORY_SINK_LIMIT) {
+        setScreen({ kind: 'too-large', file });
+        return;
+      }
+      sink ??= memorySink(file.name, file.mediaType);
     }
     const total = meta.current!.encrypted_size_bytes;
     setScreen({ kind: 'downloading', file, progress: { received: 0, total, bytesPerSecond: 0 } });
@@ -152,7 +165,7 @@ export function RecipientApp() {
         dek: file.dek,
         commitment: file.commitment,
         sha256: file.sha256,
-        size: file.proven && file.size >= 0 && meta.current!.encrypted_metadata ? file.size : undefined,
+        size: provenSize,
         total,
         sink,
         signal: new AbortController().signal,
@@ -160,7 +173,7 @@ export function RecipientApp() {
       });
       setScreen({ kind: 'done', file, result, savedBy: sink.kind });
     } catch (error) {
-      if (error instanceof DecryptionError) setScreen(file.proven ? { kind: 'tampered', downloaded: true } : { kind: 'unreadable', proven: false });
+      if (error instanceof DecryptionError) setScreen(file.proven ? { kind: 'tampered', downloaded: true, savedBy: sink.kind } : { kind: 'unreadable', proven: false, savedBy: sink.kind });
       else fail(error, 'download', () => setScreen({ kind: 'ready', file }));
     }
   };
@@ -256,7 +269,7 @@ function Screens({ screen, onUnlock, onKey, onDownload, onRetryLoad }: ScreensPr
       return (
         <Card title="The file was tampered with" tone="error" id="tampered">
           <p>The key is right, but the {screen.downloaded ? 'downloaded data does' : "file's record does"} not authenticate: someone changed it, or it was damaged.</p>
-          <p>{screen.downloaded ? 'Nothing was saved; the partial file was removed.' : 'Nothing was downloaded.'}</p>
+          <p>{screen.downloaded ? <NothingKept savedBy={screen.savedBy} /> : 'Nothing was downloaded.'}</p>
           <p class="muted">Ask the sender to upload it again.</p>
         </Card>
       );
@@ -264,7 +277,9 @@ function Screens({ screen, onUnlock, onKey, onDownload, onRetryLoad }: ScreensPr
       return (
         <Card title="Wrong key or damaged file" tone="error" id="unreadable">
           <p>The file did not decrypt. This file has no key commitment, so a wrong key and a damaged file look the same.</p>
-          <p>Nothing was saved; the partial file was removed.</p>
+          <p>
+            <NothingKept savedBy={screen.savedBy} />
+          </p>
         </Card>
       );
     case 'too-large':
@@ -283,6 +298,12 @@ function Screens({ screen, onUnlock, onKey, onDownload, onRetryLoad }: ScreensPr
         </Card>
       );
   }
+}
+
+/** What became of the partial plaintext when the checks failed: removed, except from a streamed download, which the browser only marks failed. */
+function NothingKept({ savedBy }: { savedBy?: PlaintextSink['kind'] }) {
+  if (savedBy === 'stream') return <>The download was stopped before its end, and your browser marks it as failed. If a partial file remains in your downloads, delete it: it is not the file.</>;
+  return <>Nothing was saved; the partial file was removed.</>;
 }
 
 function Card({ title, tone, id, children }: { title: string; tone?: 'error' | 'done'; id: string; children: ComponentChildren }) {

@@ -14,7 +14,7 @@ const REVALIDATE = 'no-cache';
 /**
  * The browser pages (apps/web): `/` the owners' app, `/s/<owner>/<file>` the recipient page of a
  * share link (the key rides in the URL fragment, which browsers never send), `/assets/*` their
- * scripts and styles. Not API routes: not in the OpenAPI document.
+ * scripts and styles, `/download-sw.js` the recipient page's download-stream service worker. Not API routes: not in the OpenAPI document.
  */
 @ApiExcludeController()
 @Controller()
@@ -36,6 +36,16 @@ export class WebController {
   @Get('s/:owner/:file')
   recipient(@Req() req: Request, @Res() res: Response, @Param('owner') _owner: string, @Param('file') _file: string): void {
     this.send(req, res, this.page('s.html'), REVALIDATE);
+  }
+
+  /**
+   * The recipient page's download-stream service worker (apps/web/src/recipient/download-sw.ts):
+   * a fixed URL, since a registration names its script, with the pages' policy (a worker's CSP is
+   * its own response's); revalidated, so a new build's worker replaces the old one.
+   */
+  @Get('download-sw.js')
+  downloadWorker(@Req() req: Request, @Res() res: Response): void {
+    this.send(req, res, this.page('download-sw.js'), REVALIDATE);
   }
 
   @Get('assets/:name')
