@@ -125,7 +125,7 @@ export interface PresignedPut {
  * page (multipart completion then takes the etags from the server's listing). Aborting `signal`
  * cuts the request and rejects with the signal's reason.
  */
-export function putBlob(resource: PresignedPut, body: Blob | Uint8Array<ArrayBuffer>, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<string | null> {
+export function putBlob(resource: PresignedPut, body: Blob, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<string | null> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortReason(signal));
     const xhr = new XMLHttpRequest();

@@ -106,7 +106,11 @@ export async function sendParts(setup: {
   return { sha256: sha.digest('hex'), parts: await etagsOf(fileId, parts, etags) };
 }
 
-/** One part's PUT, retried with backoff on network errors, 5xx and expired URLs; answers its etag (or null). */
+/**
+ * One part's PUT, retried with backoff on network errors, 5xx and expired URLs; answers its etag
+ * (or null). The body goes as a Blob: Chromium sends an ArrayBuffer body of an XHR or fetch ten
+ * times slower than the same bytes in a Blob (measured: 32 MiB in 18–25 s against 1.2–2.7 s).
+ */
 async function sendPart(part: BlobPart, body: Bytes, urls: PartUrls, signal: AbortSignal, onSent: (delta: number) => void): Promise<string | null> {
   let lastError: unknown;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -115,7 +119,7 @@ async function sendPart(part: BlobPart, body: Bytes, urls: PartUrls, signal: Abo
     const url = await urls.get(part.partNumber);
     let sent = 0;
     try {
-      return await putBlob(url, body, (loaded) => {
+      return await putBlob(url, new Blob([body]), (loaded) => {
         onSent(loaded - sent);
         sent = loaded;
       }, signal);
