@@ -19,7 +19,7 @@ export { encrypt, prestartEncryptWorker, type EncryptedBlob, type EncryptOptions
 export { blobParts, encryptPart, type BlobPart, type PartPlacement } from './stream/encrypt-part';
 export { decrypt, type DecryptedStream, type DecryptOptions, type DecryptResult } from './stream/decrypt';
 export { FRAME_SIZE, frameCountOf, openFrameRange, plaintextOffsetOf, plaintextSizeOf, type FrameRange } from './stream/decrypt-range';
-export { RangeDecryptor, type RangeDecryptorOptions } from './stream/range-decryptor';
+export { prestartRangeDecryptor, RangeDecryptor, type RangeDecryptorOptions } from './stream/range-decryptor';
 export { pipeTo, type ChunkSink } from './stream/pipeline';
 export type { ResultStream } from './stream/result-stream';
 export { FileChangedError, type EncryptSource, type FileSource } from './stream/sources';

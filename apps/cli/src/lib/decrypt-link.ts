@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { aesGcmImplementation, decrypt, DecryptionError, FRAME_SIZE, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
+import { aesGcmImplementation, decrypt, DecryptionError, FRAME_SIZE, prestartRangeDecryptor, type DecryptedStream, deriveKeyFromPassphrase, parseKdfParams, pipeTo, DEFAULT_KDF_PARAMS, type KdfParams } from '@coffer/crypto';
 import { ownFileKey } from './own-file-key';
 import { onInterrupt } from './cleanup';
 import { CofferApi, type FileMeta, type KeyMode } from './coffer-api';
@@ -61,6 +61,9 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   if (!meta) {
     throw new CliError('decryption failed: there is no file behind this link', 'The link may be mistyped, or the file was deleted or is not uploaded yet.');
   }
+  const rangeFrames = positiveInt(ctx.env.COFFER_DOWNLOAD_RANGE_FRAMES) ?? DEFAULT_RANGE_FRAMES;
+  // A file that may come in ranges: their decrypting thread starts while the key and the session are prepared.
+  if (meta.key_commitment && meta.encrypted_size_bytes > rangeFrames * FRAME_SIZE) prestartRangeDecryptor();
   // With an encrypted metadata record the real name is known only once the key is: an existing
   // destination is refused before any secret is asked for only when it can be.
   const early = meta.encrypted_metadata ? undefined : await planOutput(request.dest, meta.file_name, link.fileId, request.force);
@@ -82,7 +85,6 @@ export async function decryptLink(ctx: Context, request: DecryptRequest): Promis
   const expectedHash = request.verify && recordedHash ? recordedHash : undefined;
 
   const prefix = typeof meta.nonce_prefix === 'string' && /^[0-9a-f]{14}$/.test(meta.nonce_prefix) ? Buffer.from(meta.nonce_prefix, 'hex') : knownPrefix;
-  const rangeFrames = positiveInt(ctx.env.COFFER_DOWNLOAD_RANGE_FRAMES) ?? DEFAULT_RANGE_FRAMES;
   // Ranges need a strict blob whose prefix is pinned by the commitment (checked above): each range is then verified on its own.
   if (commitment && prefix && meta.encrypted_size_bytes > rangeFrames * FRAME_SIZE) {
     const ranged = await inRanges(ctx, request, { dek, prefix, size: meta.encrypted_size_bytes, target, rangeFrames, expectedHash, source });

@@ -7,7 +7,8 @@ import type { Context } from './context';
 import { downloadFiles, forgetRecord, readRecord, removeQuietly, writeRecord, type DownloadRecord } from './download-record';
 import { CliError } from './errors';
 import { errorCodeOf, httpFailure, parseRetryAfter, retryHint, type ReceivedErrorBody } from './http-errors';
-import { getRangeInto, requestSmall, type SmallResponse } from './http-transfer';
+import { getRangeInto, requestSmall, type RangeAnswer, type SmallResponse } from './http-transfer';
+import { DirectRangeClient, UNSUPPORTED } from './range-socket';
 import { startProgress } from './progress';
 import type { ShareLink } from './share-link';
 
@@ -311,6 +312,8 @@ class RangeFetcher {
   private generation = 0;
   private refreshing: Promise<void> | undefined;
   private readonly agent: http.Agent;
+  private readonly direct = new DirectRangeClient();
+  private useDirect = true;
 
   constructor(
     private readonly session: Session,
@@ -326,7 +329,7 @@ class RangeFetcher {
       const generation = this.generation;
       let answer;
       try {
-        answer = await getRangeInto(this.url, start, end, this.size, into, this.agent);
+        answer = await this.get(start, end, into);
       } catch (error) {
         if (attempt >= ATTEMPTS || !retryable(error)) throw error;
         await sleep(250 * 2 ** attempt);
@@ -349,7 +352,18 @@ class RangeFetcher {
   }
 
   close(): void {
+    this.direct.close();
     this.agent.destroy();
+  }
+
+  /** Plain-HTTP storage is read straight into `into`; HTTPS, and answers that client does not read, through node:http(s). */
+  private async get(start: number, end: number, into: Buffer): Promise<RangeAnswer> {
+    if (this.useDirect) {
+      const answer = await this.direct.get(this.url, start, end, this.size, into);
+      if (answer !== UNSUPPORTED) return answer;
+      this.useDirect = false;
+    }
+    return getRangeInto(this.url, start, end, this.size, into, this.agent);
   }
 
   private async refresh(generation: number): Promise<void> {

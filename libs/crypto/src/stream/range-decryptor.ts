@@ -1,12 +1,50 @@
+import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { CHUNK_SIZE } from '../format/blob';
 import { DecryptionError } from '../format/decryption-error';
 import { assertKeySize } from '../format/keys';
-import { FRAME_SIZE } from './decrypt-range';
+import { FRAME_SIZE, frameCountOf, plaintextSizeOf } from './decrypt-range';
 import type { RangeReply, RangeRequest, RangeSetup } from './range-protocol';
 
 /** The compiled worker, found alike from `src/stream/` (jest, after a build) and `dist/stream/`. */
 const WORKER_FILE = join(__dirname, '..', '..', 'dist', 'stream', 'range-worker.js');
+
+/** Plaintext slots at most. */
+const PLAIN_SLOTS = 4;
+
+/** A worker started ahead of the decryptor that will use it (`prestartRangeDecryptor`). */
+let prestarted: Worker | undefined;
+
+/**
+ * Starts the worker of a coming `RangeDecryptor` now, so that its start-up (loading the library
+ * and the AES-GCM binding: tens of milliseconds, far more on a busy machine) overlaps the requests
+ * that come before the first range. It holds nothing until a decryptor takes it; unused, it does
+ * not keep the process alive.
+ */
+export function prestartRangeDecryptor(): void {
+  if (prestarted) return;
+  const worker = new Worker(WORKER_FILE);
+  worker.unref();
+  // Until a decryptor takes it, a failure only means the decryptor starts a worker of its own.
+  const forget = () => {
+    if (prestarted === worker) prestarted = undefined;
+  };
+  worker.once('error', forget).once('exit', forget);
+  prestarted = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = prestarted;
+  prestarted = undefined;
+  // threadId is -1 once the thread has stopped, which may be before 'exit' is emitted.
+  if (worker && worker.threadId !== -1) {
+    worker.removeAllListeners();
+    return worker;
+  }
+  return new Worker(WORKER_FILE);
+}
 
 export interface RangeDecryptorOptions {
   /** The file key. */
@@ -26,12 +64,13 @@ export interface RangeDecryptorOptions {
 /**
  * The decrypting side of a ranged download, on a worker thread beside the sockets: the caller
  * fills a slot (`slot(n)`) with the whole frames of range `index` and hands it over with `open`;
- * the worker verifies every frame (`openFrameRange`), writes the range's plaintext at its place in
- * the file only once all of it verified, and hashes the plaintext in file order while ranges finish
- * in any order. `open` answers the range's proof (`rangeProof`: the SHA-256 of its GCM tags) for a
- * resume record; `check` verifies a range already on disk against such a proof by encrypting it
- * again, so no range needs a SHA-256 of its own. Any range that does not verify fails with one
- * `DecryptionError`; file errors keep their `code` (ENOSPC, EIO…).
+ * the worker verifies every frame (`openFrameRange`) and writes the range's plaintext at its place
+ * in the file only once all of it verified, while this thread hashes the plaintext in file order
+ * (from the worker's shared plaintext slot when the range is next in line, else read back from the
+ * file, the page cache, when its turn comes). `open` answers the range's proof (`rangeProof`: the
+ * SHA-256 of its GCM tags) for a resume record; `check` verifies a range already on disk against
+ * such a proof by encrypting it again, so no range needs a SHA-256 of its own. Any range that does
+ * not verify fails with one `DecryptionError`; file errors keep their `code` (ENOSPC, EIO…).
  */
 export class RangeDecryptor {
   private readonly worker: Worker;
@@ -40,6 +79,17 @@ export class RangeDecryptor {
   private readonly pending = new Map<number, { resolve: (reply: RangeReply) => void; reject: (error: Error) => void }>();
   private nextId = 0;
   private failure: Error | undefined;
+  private readonly plainBytes: Buffer;
+  private readonly plainSize: number;
+  private readonly fd: number;
+  private readonly rangeFrames: number;
+  private readonly plaintextSize: number;
+  private readonly count: number;
+  private readonly hash = createHash('sha256');
+  /** Ranges on disk, verified, whose turn in the hash has not come. */
+  private readonly waiting = new Set<number>();
+  private next = 0;
+  private back: Buffer | undefined;
 
   constructor(options: RangeDecryptorOptions) {
     assertKeySize(options.key);
@@ -48,13 +98,22 @@ export class RangeDecryptor {
     this.slotSize = options.rangeFrames * FRAME_SIZE;
     const slots = new SharedArrayBuffer(options.slots * this.slotSize);
     this.slotBytes = Buffer.from(slots);
-    this.worker = new Worker(WORKER_FILE);
+    this.plainSize = options.rangeFrames * CHUNK_SIZE;
+    // Plaintext slots: one being decrypted into, others being written or hashed; each comes back
+    // within a range's write and hash, so a few are enough whatever the number of connections.
+    const plain = new SharedArrayBuffer(Math.min(options.slots + 1, PLAIN_SLOTS) * this.plainSize);
+    this.plainBytes = Buffer.from(plain);
+    this.fd = options.fd;
+    this.rangeFrames = options.rangeFrames;
+    this.plaintextSize = plaintextSizeOf(options.blobSize);
+    this.count = Math.ceil(frameCountOf(options.blobSize) / options.rangeFrames);
+    this.worker = takeWorker();
     // Referenced only while a request waits (`request`), so an abandoned decryptor cannot keep the process alive.
     this.worker.unref();
     this.worker.on('message', (reply: RangeReply) => this.settle(reply));
     this.worker.once('error', (error) => this.fail(error));
     this.worker.once('exit', () => this.fail(new Error('the decrypting worker exited')));
-    const setup: RangeSetup = { key: options.key, prefix: options.prefix, blobSize: options.blobSize, rangeFrames: options.rangeFrames, fd: options.fd, slots };
+    const setup: RangeSetup = { key: options.key, prefix: options.prefix, blobSize: options.blobSize, rangeFrames: options.rangeFrames, fd: options.fd, slots, plain };
     this.worker.postMessage(setup);
   }
 
@@ -69,20 +128,25 @@ export class RangeDecryptor {
    * once this settles.
    */
   async open(index: number, slot: number, length: number): Promise<string> {
-    const reply = await this.request({ op: 'open', id: 0, index, slot, length });
-    return (reply as { proof: string }).proof;
+    const reply = (await this.request({ op: 'open', id: 0, index, slot, length })) as { proof: string; plainSlot: number; length: number };
+    this.hashed(index, reply);
+    return reply.proof;
   }
 
   /** Whether the plaintext of range `index` on disk is the one `proof` was given for; if so it counts as written. */
   async check(index: number, proof: string): Promise<boolean> {
-    const reply = await this.request({ op: 'check', id: 0, index, proof });
-    return (reply as { ok: boolean }).ok;
+    if (index < this.next || this.waiting.has(index)) throw new Error('internal: range checked twice');
+    const reply = (await this.request({ op: 'check', id: 0, index, proof })) as { ok: boolean; plainSlot: number; length: number };
+    if (reply.ok) this.hashed(index, reply);
+    else this.worker.postMessage({ op: 'free', id: -1, plainSlot: reply.plainSlot });
+    return reply.ok;
   }
 
   /** SHA-256 (lowercase hex) of the whole plaintext, once every range was opened or checked. */
   async sha256(): Promise<string> {
-    const reply = await this.request({ op: 'digest', id: 0 });
-    return (reply as { sha256: string }).sha256;
+    if (this.failure) throw this.failure;
+    if (this.next !== this.count) throw new Error(`internal: ${this.count - this.next} ranges were not hashed`);
+    return this.hash.digest('hex');
   }
 
   /** Stops the worker; resolves once it no longer touches the file. */
@@ -90,6 +154,41 @@ export class RangeDecryptor {
     this.worker.removeAllListeners();
     this.fail(new Error('the decryptor is closed'));
     await this.worker.terminate();
+  }
+
+  /**
+   * Range `index` is verified and on disk, its plaintext in the worker's slot `plainSlot`: hashed
+   * now if it is next in file order, with every range waiting behind it (read back from the file);
+   * else it waits for its turn. The slot goes back to the worker either way.
+   */
+  private hashed(index: number, { plainSlot, length }: { plainSlot: number; length: number }): void {
+    try {
+      if (index !== this.next) {
+        this.waiting.add(index);
+        return;
+      }
+      this.hash.update(this.plainBytes.subarray(plainSlot * this.plainSize, plainSlot * this.plainSize + length));
+      this.next++;
+      while (this.waiting.delete(this.next)) {
+        this.hash.update(this.readBack(this.next));
+        this.next++;
+      }
+    } finally {
+      this.worker.postMessage({ op: 'free', id: -1, plainSlot });
+    }
+  }
+
+  private readBack(index: number): Buffer {
+    this.back ??= Buffer.allocUnsafeSlow(this.plainSize);
+    const start = index * this.rangeFrames * CHUNK_SIZE;
+    const length = Math.min(this.plaintextSize, start + this.plainSize) - start;
+    let got = 0;
+    while (got < length) {
+      const read = readSync(this.fd, this.back, got, length - got, start + got);
+      if (read === 0) throw Object.assign(new Error('the partial file is shorter than what was written to it'), { code: 'ESHORT' });
+      got += read;
+    }
+    return this.back.subarray(0, length);
   }
 
   private request(request: RangeRequest): Promise<RangeReply> {

@@ -16,19 +16,23 @@ export interface RangeSetup {
   fd: number;
   /** Ciphertext slots, each `rangeFrames` full frames long. */
   slots: SharedArrayBuffer;
+  /** Plaintext slots, each `rangeFrames` chunks long: the worker decrypts into them, the caller hashes from them. */
+  plain: SharedArrayBuffer;
 }
 
 export type RangeRequest =
-  /** Decrypt range `index` from slot `slot` (`length` bytes), write its plaintext, answer its proof. */
+  /**
+   * Decrypt range `index` from slot `slot` (`length` bytes) into a free plaintext slot, write it,
+   * answer its proof and the plaintext slot, which the caller gives back with `free`.
+   */
   | { op: 'open'; id: number; index: number; slot: number; length: number }
-  /** Whether the plaintext of range `index` on disk has this proof (then it counts as written). */
+  /** Whether the plaintext of range `index` on disk has this proof; answered with the plaintext slot it was read into. */
   | { op: 'check'; id: number; index: number; proof: string }
-  /** The SHA-256 of the whole plaintext, once every range is written. */
-  | { op: 'digest'; id: number };
+  /** The caller is done with a plaintext slot (not answered). */
+  | { op: 'free'; id: number; plainSlot: number };
 
 export type RangeReply =
-  | { id: number; proof: string }
-  | { id: number; ok: boolean }
-  | { id: number; sha256: string }
+  | { id: number; proof: string; plainSlot: number; length: number }
+  | { id: number; ok: boolean; plainSlot: number; length: number }
   /** `decryption`: the range does not verify; `io`: the file could not be written or read. */
   | { id: number; error: 'decryption' | 'io' | 'internal'; code?: string; message?: string };
