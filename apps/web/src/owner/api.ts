@@ -132,9 +132,10 @@ export function putBlob(resource: PresignedPut, body: Blob, onProgress: (sent: n
     const onAbort = () => xhr.abort();
     const settle = () => signal?.removeEventListener('abort', onAbort);
     xhr.open(resource.method ?? 'PUT', resource.url);
-    for (const [name, value] of Object.entries(resource.headers ?? { 'Content-Type': 'application/octet-stream' })) {
-      if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value);
-    }
+    // docs/API.md: an upload URL takes Content-Type: application/octet-stream unless its headers name one.
+    const headers = Object.entries(resource.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-length');
+    if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/octet-stream']);
+    for (const [name, value] of headers) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
     xhr.onload = () => {
       settle();
