@@ -13,6 +13,9 @@
 //   npx tsc -b && node bench/compare-transfer.js [--sizes 256,1024] [--runs 5] [--targets s3,sink]
 //        [--dir /tmp/coffer-bench] [--rss-4g] [--quick] [--directions upload,download]
 //        [--out compare-transfer]   (the name of bench/out/<name>.json)
+//        [--also-cli /other/checkout/apps/cli/dist/main.js [--also-label before]]
+//        (uploads: that build's `coffer upload` as one more case of every round, so a before/after
+//        of the client is paired against the same peers on a machine whose load moves)
 // Writes bench/out/compare-transfer.json. Downloads are written to /dev/shm (tmpfs) for every tool,
 // so the disk is out of the comparison (coffer decrypt's final fsync is then nearly free).
 'use strict';
@@ -37,6 +40,8 @@ const rss4g = C.flag('rss-4g', false) === true || (!quick && C.flag('no-rss-4g',
 const shm = '/dev/shm/coffer-bench-out';
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const SINK = join(__dirname, 'http-sink.js');
+const alsoCli = C.flag('also-cli', undefined);
+const alsoLabel = String(C.flag('also-label', 'other build'));
 
 async function main() {
   C.ensureTools(['/usr/bin/time', 'curl', 'openssl', 'age', 'age-keygen', 'rclone']);
@@ -101,10 +106,16 @@ async function main() {
             C.timedShell(ageTool.uploadPipeline(file, size, await url('age', ageTool.encryptedSize(size)))), after },
           { name: 'curl -T (plaintext)', note: 'ceiling: no encryption', run: async () => C.timed('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', await url('curl', size)]), after },
         ];
+        if (typeof alsoCli === 'string') {
+          await C.timed(process.execPath, [alsoCli, 'upload', file], { env: cofferEnv }); // warm-up
+          await after();
+          cases.push({ name: `coffer upload (${alsoLabel})`, note: alsoCli, run: () => C.timed(process.execPath, [alsoCli, 'upload', file, '--json'], { env: cofferEnv }), after });
+        }
         const results = await C.paired(cases, runs, size);
         assertSealed(api.completed);
-        const [coffer, rc, age, curl] = results;
-        report.upload[sizeMiB][target] = { cases: results, ratios: [C.ratio(coffer, rc), C.ratio(coffer, age), C.ratio(coffer, curl)] };
+        const [coffer, rc, age, curl, other] = results;
+        const otherRatios = other ? [C.ratio(other, age), C.ratio(coffer, other)] : [];
+        report.upload[sizeMiB][target] = { cases: results, ratios: [C.ratio(coffer, rc), C.ratio(coffer, age), C.ratio(coffer, curl), ...otherRatios] };
         await api.close();
         if (sink) await sink.stop();
       }
