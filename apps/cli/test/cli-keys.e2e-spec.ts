@@ -1,5 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vault } from '@coffer/crypto';
@@ -213,6 +215,44 @@ describe('the coffer CLI with account keys', () => {
       expect(decrypt.stderr).toContain("the server's account key changed");
     } finally {
       await t.database.prisma.$executeRaw`UPDATE account_keys SET public_key = ${before.publicKey} WHERE user_id = ${userId}::uuid`;
+    }
+  });
+
+  it('refuses to fall back to the local vault when the pinning server claims to keep no account keys (404 on GET /api/keys)', async () => {
+    // The same server turned hostile, as a stock Hashdrop server answers: a proxy in front of it
+    // answers GET /api/keys with a bare 404 and forwards the rest; device D is device A's home
+    // (login and pin) moved to the proxy's address.
+    const proxy = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/api/keys')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const target = new URL(t.baseUrl);
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const d: CliOptions = { ...a, home: join(root, 'device-d'), cwd: join(root, 'device-d'), server: proxyUrl };
+      await cp(a.home, d.home, { recursive: true });
+      for (const name of ['credentials.json', 'keys.json']) {
+        const text = await readFile(join(d.home, name), 'utf8');
+        expect(text).toContain(t.baseUrl);
+        await writeFile(join(d.home, name), text.split(t.baseUrl).join(proxyUrl), { mode: 0o600 });
+      }
+      const count = await t.database.prisma.file.count({ where: { userId } });
+      await writeFile(join(files, 'downgraded.bin'), randomBytes(1000));
+      const refused = await run(['upload', join(files, 'downgraded.bin')], d, { COFFER_VAULT_PASSWORD: 'a local vault password' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('coffer: the server answers that it keeps no account keys, but this device pinned');
+      expect(await t.database.prisma.file.count({ where: { userId } })).toBe(count);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 

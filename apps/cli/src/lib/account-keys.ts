@@ -11,7 +11,7 @@ import {
   type AccountKeyPair,
   type KeyBundle,
 } from '@coffer/crypto';
-import { CofferApi, KeyMismatch, KeyVersionConflict, type AccountKeys } from './coffer-api';
+import { AccountKeysUnsupported, CofferApi, KeyMismatch, KeyVersionConflict, type AccountKeys } from './coffer-api';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { loadPin, savePin, type KeyPin } from './key-pins';
@@ -67,7 +67,7 @@ export class AccountKeyring {
   async sealingKey(options: VaultPasswordOptions): Promise<Buffer> {
     const pin = await this.pin();
     if (!pin) return (await this.unlock(options)).pair.publicKey;
-    const keys = await this.api.getKeys('reading your account key');
+    const keys = await this.pinnedServerKeys(pin);
     if (!keys) {
       throw new CliError(
         `the server no longer has your account key (this device pinned ${shortFingerprint(pin.fingerprint)}); refusing to seal new keys`,
@@ -76,6 +76,24 @@ export class AccountKeyring {
     }
     checkAgainstPin(keys.public_key, pin);
     return Buffer.from(pin.public_key, 'base64');
+  }
+
+  /**
+   * GET /api/keys on a device that pinned an account key. A server that now claims to keep no
+   * account keys (404/405) is refused like a swapped key: falling back to the local vault would
+   * send the file name, media type and plaintext hash in the clear, which a server could use to
+   * get around the pin.
+   */
+  private async pinnedServerKeys(pin: KeyPin): Promise<AccountKeys | undefined> {
+    try {
+      return await this.api.getKeys('reading your account key');
+    } catch (error) {
+      if (!(error instanceof AccountKeysUnsupported)) throw error;
+      throw new CliError(
+        `the server answers that it keeps no account keys, but this device pinned ${shortFingerprint(pin.fingerprint)}; refusing to upload or unlock without it`,
+        'Someone changed the server. Run `coffer keys status` and contact the server\'s operator.',
+      );
+    }
   }
 
   /**
@@ -93,7 +111,7 @@ export class AccountKeyring {
   private async unlockOnce(options: VaultPasswordOptions): Promise<UnlockedAccount> {
     const userId = await this.userId();
     const pin = await this.pin();
-    const keys = await this.api.getKeys('reading your account key');
+    const keys = pin ? await this.pinnedServerKeys(pin) : await this.api.getKeys('reading your account key');
     if (!keys) {
       if (pin) throw new CliError(`the server no longer has your account key (this device pinned ${shortFingerprint(pin.fingerprint)})`, 'Someone changed the server\'s data; contact its operator.');
       return this.create(userId, options);
