@@ -6,7 +6,9 @@
 //            throttled — bench/lib/throttle-proxy.js at --mbps per connection in front of the sink
 //
 //   npx tsc -b apps/cli && node bench/ranged-decrypt.js [--mib 1024] [--throttled-mib 256] [--runs 3]
-//        [--mbps 25] [--targets sink,s3,throttled] [--dir /tmp/coffer-bench]
+//        [--mbps 25] [--targets sink,s3,throttled] [--dir /tmp/coffer-bench] [--baseline <main.js>]
+// --baseline adds `coffer decrypt --parallel 4/1` of another build (e.g. an earlier commit's
+// apps/cli/dist/main.js in a copy of the repository) to the same paired rounds: before and after.
 // Writes bench/out/ranged-decrypt.json. Output goes to /dev/shm for every tool (disk out of it).
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -25,6 +27,7 @@ const runs = Number(C.flag('runs', 3));
 const mbps = Number(C.flag('mbps', 25));
 const targets = String(C.flag('targets', 'sink,s3,throttled')).split(',');
 const workDir = String(C.flag('dir', '/tmp/coffer-bench'));
+const baseline = C.flag('baseline', '');
 const shm = '/dev/shm/coffer-ranged-out';
 const CLI = join(C.ROOT, 'apps/cli/dist/main.js');
 const RANGE_API = join(__dirname, 'lib/range-api.js');
@@ -83,16 +86,24 @@ async function main() {
     const link = `${api.url}/files/download/${OWNER}/${FILE_ID}`;
     const home = join(workDir, 'coffer-home-ranged');
     rmSync(home, { recursive: true, force: true });
-    const decrypt = (parallel) => () =>
-      C.timed(process.execPath, [CLI, 'decrypt', link, out(`coffer-${parallel}.bin`), '--key', input.dek.toString('base64'), '--force', '--parallel', String(parallel), '--json'], { env: { COFFER_HOME: home } });
+    const decrypt = (parallel, cli = CLI) => () =>
+      C.timed(process.execPath, [cli, 'decrypt', link, out(`coffer-${parallel}.bin`), '--key', input.dek.toString('base64'), '--force', '--parallel', String(parallel), '--json'], { env: { COFFER_HOME: home } });
     const cases = [
       { name: 'coffer decrypt --parallel 4', run: decrypt(4), after: clearOut },
       { name: 'coffer decrypt --parallel 1', run: decrypt(1), after: clearOut },
       { name: 'curl | age -d', run: () => C.timedShell(`curl -sS -f ${sh(ageUrl)} | age -d -i ${sh(ageKey)} > ${sh(out('age.bin'))}`), after: clearOut },
+      ...(baseline
+        ? [
+            { name: 'baseline --parallel 4', run: decrypt(4, String(baseline)), after: clearOut },
+            { name: 'baseline --parallel 1', run: decrypt(1, String(baseline)), after: clearOut },
+          ]
+        : []),
     ];
     console.error(`${target}: ${input.size / C.MIB} MiB, ${runs} paired rounds`);
     const results = await C.paired(cases, runs, input.size);
-    report.results[target] = { mib: input.size / C.MIB, cases: results, ratios: [C.ratio(results[0], results[2]), C.ratio(results[1], results[2]), C.ratio(results[0], results[1])] };
+    const ratios = [C.ratio(results[0], results[2]), C.ratio(results[1], results[2]), C.ratio(results[0], results[1])];
+    if (baseline) ratios.push(C.ratio(results[3], results[2]), C.ratio(results[4], results[2]), C.ratio(results[0], results[3]), C.ratio(results[1], results[4]));
+    report.results[target] = { mib: input.size / C.MIB, ...(baseline ? { baseline } : {}), cases: results, ratios };
     for (const stop of stops.reverse()) await stop();
     rmSync(input.blobPath, { force: true });
     rmSync(input.agePath, { force: true });
