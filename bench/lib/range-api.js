@@ -7,8 +7,9 @@
 //   POST /files/download/{owner}/{id}/session 201 {session, url, ...}
 //   POST …/session/url                        200 {url, ...}
 //   GET  /blob/<name>                          RANGE_FILES[name], with Range (206) or whole (200)
-// The blob URL is RANGE_BLOB_URL when given (e.g. a presigned S3 GET, or a throttling proxy in
-// front of this server), else this server's /blob/coffer. Prints "listening <port>".
+// The blob URL is RANGE_BLOB_URL when given (e.g. a presigned S3 GET), else /blob/coffer at the
+// host the request was addressed to (its Host header): through a throttling proxy in front of this
+// server, the blob is fetched through the proxy too. Prints "listening <port>".
 'use strict';
 const http = require('node:http');
 const { createReadStream, statSync } = require('node:fs');
@@ -19,7 +20,7 @@ const SESSION = 'b'.repeat(43);
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
-  const blobUrl = process.env.RANGE_BLOB_URL || `http://127.0.0.1:${server.address().port}/blob/coffer`;
+  const blobUrl = process.env.RANGE_BLOB_URL || `http://${req.headers.host ?? `127.0.0.1:${server.address().port}`}/blob/coffer`;
   const json = (status, body) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
