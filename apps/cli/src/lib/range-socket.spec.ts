@@ -7,7 +7,7 @@ describe('DirectRangeClient: ranged GETs read straight into the caller\'s buffer
   const blob = randomBytes(3 * 1024 * 1024 + 17);
   let server: http.Server;
   let base: string;
-  let mode: 'normal' | 'chunked' | 'wrong-range' | 'longer' | 'cut' | 'forbidden' | 'close-after' = 'normal';
+  let mode: 'normal' | 'chunked' | 'wrong-range' | 'longer' | 'cut' | 'forbidden' | 'close-after' | 'whole' = 'normal';
   const connections = new Set<Socket>();
 
   beforeAll(async () => {
@@ -17,6 +17,11 @@ describe('DirectRangeClient: ranged GETs read straight into the caller\'s buffer
         const body = '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';
         res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
         return res.end(body);
+      }
+      if (mode === 'whole') {
+        // Storage that ignores Range: the whole object, 200.
+        res.writeHead(200, { 'content-length': blob.length });
+        return res.end(blob);
       }
       const start = Number(match[1]);
       const end = Number(match[2]);
@@ -73,12 +78,16 @@ describe('DirectRangeClient: ranged GETs read straight into the caller\'s buffer
     }
   });
 
-  it('answers any other status with its start of body, as getRangeInto does', async () => {
+  it('answers any other status (also a whole object sent for a range) with the start of its body, as getRangeInto does', async () => {
     const client = new DirectRangeClient();
-    mode = 'forbidden';
     try {
+      mode = 'forbidden';
       const answer = await client.get(base, 0, 99, blob.length, Buffer.alloc(100));
       expect(answer).toMatchObject({ status: 403, body: expect.stringContaining('Request has expired') });
+      mode = 'whole';
+      const whole = await client.get(base, 0, 99, blob.length, Buffer.alloc(100));
+      expect(whole).toMatchObject({ status: 200 });
+      expect((whole as { body: string }).body.length).toBeLessThanOrEqual(128 * 1024);
     } finally {
       client.close();
     }

@@ -191,7 +191,8 @@ class RangeConnection {
     }
     if (answer.remaining !== undefined) answer.remaining -= bytes.length;
     this.headUsed = 0;
-    if (answer.remaining !== undefined && answer.remaining <= 0) this.finishError();
+    // Enough to tell what went wrong (the connection is not reused): a whole object answered to a range is not read to its end.
+    if ((answer.remaining !== undefined && answer.remaining <= 0) || answer.kept >= MAX_ERROR_BODY) this.finishError();
   }
 
   private finishError(): void {
