@@ -3,6 +3,7 @@ import { Clock } from '../../common/clock';
 import type { AppConfig } from '../../config/app-config';
 import { FileRecord, FileRepository } from '../files/file.repository';
 import { DownloadCounterRepository } from './download-counter.repository';
+import { DownloadSessionRepository } from './download-session.repository';
 import { DownloadsService } from './downloads.service';
 import { strictMock } from '../../../../../test/helpers/strict-mock';
 import { domainError } from '../../../../../test/helpers/domain-error';
@@ -102,5 +103,22 @@ describe('DownloadsService', () => {
     const counters = strictMock<DownloadCounterRepository>('counters', { pruneBefore: jest.fn().mockResolvedValue(4) });
     expect(await service(strictMock('files'), counters).pruneCounters()).toBe(4);
     expect(counters.pruneBefore).toHaveBeenCalledWith('2026-04-28');
+  });
+  it('signs a session URL that ends before the session, also where the storage rounds its expiry to whole seconds', async () => {
+    // NOW is at .250 s; the session ends 10.1 s later at .350 s; the fs driver's expiry is the
+    // whole second of its clock plus the lifetime asked for.
+    const sessionEnd = new Date(NOW.getTime() + 10_100);
+    const files = strictMock<FileRepository>('files', { findUploadedByObjectKey: jest.fn().mockResolvedValue(shared) });
+    const sessions = strictMock<DownloadSessionRepository>('sessions', { findByTokenHash: jest.fn().mockResolvedValue({ fileId: FILE_ID, expiresAt: sessionEnd }) });
+    const store = strictMock<ObjectStore>('store', {
+      presignGet: jest.fn().mockImplementation(async (_key: string, options: { expiresInSec: number }) => ({
+        url: 'https://signed',
+        expiresAt: new Date((Math.floor(NOW.getTime() / 1000) + options.expiresInSec) * 1000),
+      })),
+    });
+    const answer = await new DownloadsService(files, strictMock('counters'), store, clock, config, sessions).sessionUrl(HASH, FILE_ID, 'token');
+
+    expect(Date.parse(answer.url_expires_at)).toBeLessThanOrEqual(sessionEnd.getTime());
+    expect(answer.expires_at).toBe(sessionEnd.toISOString());
   });
 });

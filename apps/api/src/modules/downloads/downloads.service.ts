@@ -108,7 +108,9 @@ export class DownloadsService {
 
   /** A signed GET that outlives neither the configured URL lifetime nor the session. */
   private signedGet(file: FileRecord, sessionEnd: Date) {
-    const left = Math.ceil((sessionEnd.getTime() - this.clock.now().getTime()) / 1000);
+    // Whole seconds with one to spare: the fs driver's expiry is a whole second of its own clock,
+    // read a moment later (rounding up here let the URL outlive the session by up to a second).
+    const left = Math.floor((sessionEnd.getTime() - this.clock.now().getTime()) / 1000) - 1;
     return this.store.presignGet(file.objectKey, {
       expiresInSec: Math.max(1, Math.min(this.config.ttl.downloadUrlSeconds, left)),
       filename: file.fileName,
