@@ -8,15 +8,19 @@ describe('putStream', () => {
   let server: http.Server;
   let url: string;
   let received: Promise<{ bytes: number; complete: boolean }>;
+  let firstBytes: Promise<void>;
 
   beforeEach(async () => {
     let report: (r: { bytes: number; complete: boolean }) => void = () => undefined;
     received = new Promise((resolve) => (report = resolve));
+    let arrived: () => void = () => undefined;
+    firstBytes = new Promise((resolve) => (arrived = resolve));
     // Reads slowly, so the upload is still running when the test aborts it.
     server = http.createServer((req, res) => {
       let bytes = 0;
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
+        arrived();
         req.pause();
         setTimeout(() => req.resume(), 5);
       });
@@ -51,9 +55,12 @@ describe('putStream', () => {
     }
     const abort = new AbortController();
     const reason = new Error('the vault could not be opened');
-    setTimeout(() => abort.abort(reason), 50);
+    const put = putStream(url, { headers: {}, contentLength: total, body: body(), signal: abort.signal });
+    // Aborted once the upload is under way (a fixed delay raced the connection on a busy machine).
+    await firstBytes;
+    abort.abort(reason);
 
-    await expect(putStream(url, { headers: {}, contentLength: total, body: body(), signal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(put).rejects.toMatchObject({ name: 'AbortError' });
 
     const seen = await received;
     expect(seen.complete).toBe(false);
