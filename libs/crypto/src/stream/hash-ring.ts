@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { PrestartedWorker } from './prestarted-worker';
 import { CONTROL_WORDS, SLOT_SIZE, SLOTS, Word, type RingFile, type RingReport, type RingSetup } from './ring-layout';
 import { FileChangedError } from './sources';
 
@@ -30,35 +30,11 @@ const WAKE_AT = 2;
 type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-/** A worker started ahead of the ring that will use it (`prestartHashWorker`). */
-let prestarted: Worker | undefined;
+const ahead = new PrestartedWorker(WORKER_FILE);
 
-/**
- * Starts the worker of the next ring now, so that its start-up (tens of milliseconds) overlaps
- * what comes first. It holds no secret (it only reads and hashes); unused, it does not keep the
- * process alive.
- */
+/** Starts the worker of the next ring now (see PrestartedWorker); it holds no secret, it only reads and hashes. */
 export function prestartHashWorker(): void {
-  if (prestarted) return;
-  const worker = new Worker(WORKER_FILE);
-  worker.unref();
-  // Until a ring takes it, a failure only means the ring starts a worker of its own.
-  const forget = () => {
-    if (prestarted === worker) prestarted = undefined;
-  };
-  worker.once('error', forget).once('exit', forget);
-  prestarted = worker;
-}
-
-function takeWorker(): Worker {
-  const worker = prestarted;
-  prestarted = undefined;
-  // threadId is -1 once the thread has stopped, which may be before 'exit' is emitted.
-  if (worker && worker.threadId !== -1) {
-    worker.removeAllListeners();
-    return worker;
-  }
-  return new Worker(WORKER_FILE);
+  ahead.start();
 }
 
 export interface RingDigest {
@@ -78,7 +54,7 @@ export class HashRing {
   private readonly bytes = Buffer.from(this.slots);
   private readonly lengths = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   private readonly state = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  private readonly worker = takeWorker();
+  private readonly worker = ahead.take();
   private readonly digest: Promise<RingDigest>;
   /** Rejects when the worker fails or exits early, so no wait can hang on a dead worker. */
   private readonly failed: Promise<never>;

@@ -6,6 +6,7 @@ import { CHUNK_SIZE } from '../format/blob';
 import { DecryptionError } from '../format/decryption-error';
 import { assertKeySize } from '../format/keys';
 import { FRAME_SIZE, frameCountOf, plaintextSizeOf } from './decrypt-range';
+import { PrestartedWorker } from './prestarted-worker';
 import type { RangeReply, RangeRequest, RangeSetup } from './range-protocol';
 
 /** The compiled worker, found alike from `src/stream/` (jest, after a build) and `dist/stream/`. */
@@ -14,36 +15,11 @@ const WORKER_FILE = join(__dirname, '..', '..', 'dist', 'stream', 'range-worker.
 /** Plaintext slots at most. */
 const PLAIN_SLOTS = 4;
 
-/** A worker started ahead of the decryptor that will use it (`prestartRangeDecryptor`). */
-let prestarted: Worker | undefined;
+const ahead = new PrestartedWorker(WORKER_FILE);
 
-/**
- * Starts the worker of a coming `RangeDecryptor` now, so that its start-up (loading the library
- * and the AES-GCM binding: tens of milliseconds, far more on a busy machine) overlaps the requests
- * that come before the first range. It holds nothing until a decryptor takes it; unused, it does
- * not keep the process alive.
- */
+/** Starts the worker of a coming `RangeDecryptor` now (see PrestartedWorker). */
 export function prestartRangeDecryptor(): void {
-  if (prestarted) return;
-  const worker = new Worker(WORKER_FILE);
-  worker.unref();
-  // Until a decryptor takes it, a failure only means the decryptor starts a worker of its own.
-  const forget = () => {
-    if (prestarted === worker) prestarted = undefined;
-  };
-  worker.once('error', forget).once('exit', forget);
-  prestarted = worker;
-}
-
-function takeWorker(): Worker {
-  const worker = prestarted;
-  prestarted = undefined;
-  // threadId is -1 once the thread has stopped, which may be before 'exit' is emitted.
-  if (worker && worker.threadId !== -1) {
-    worker.removeAllListeners();
-    return worker;
-  }
-  return new Worker(WORKER_FILE);
+  ahead.start();
 }
 
 export interface RangeDecryptorOptions {
@@ -107,7 +83,7 @@ export class RangeDecryptor {
     this.rangeFrames = options.rangeFrames;
     this.plaintextSize = plaintextSizeOf(options.blobSize);
     this.count = Math.ceil(frameCountOf(options.blobSize) / options.rangeFrames);
-    this.worker = takeWorker();
+    this.worker = ahead.take();
     // Referenced only while a request waits (`request`), so an abandoned decryptor cannot keep the process alive.
     this.worker.unref();
     this.worker.on('message', (reply: RangeReply) => this.settle(reply));
