@@ -72,6 +72,11 @@ async function openPostgres(url: string, migrationsDir: string): Promise<Databas
   }
   // Our own pool (not one the adapter builds) so its counts can be read for the metrics.
   const pool = new Pool({ connectionString: url, max: POOL_MAX });
+  // An idle connection PostgreSQL ends (a restart, a DROP DATABASE ... FORCE) makes the pool emit
+  // 'error'; the pool drops that client and the next query opens a new one. Prisma's adapter
+  // listens only until $disconnect(), so without this an ending that races close() would be an
+  // unhandled 'error' event: a crash.
+  pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
