@@ -7,7 +7,8 @@
 //   coffer upload F --parallel N       (N in --parallel, default 1,4,8: multipart, N parts in flight,
 //                                       against bench/cli-fake-api.js in its multipart mode)
 //   rclone copy F cr:                   crypt over an s3 remote at the proxy, --s3-upload-concurrency N,
-//                                       --s3-chunk-size 8M (Coffer's parts are 128 frames = 8,392,704 B)
+//                                       --s3-chunk-size 8M (Coffer's parts are 128 frames = 8,392,704 B),
+//                                       --s3-upload-cutoff 8M (its default, 200M, sends smaller files in one stream)
 //   coffer upload F (single PUT)        the same CLI against a fake API that never plans multipart
 //
 // then (--resume, default on) "resume after a kill at 90%": coffer --parallel 4 killed (SIGKILL)
@@ -74,7 +75,7 @@ async function main() {
       'region = us-east-1', 'force_path_style = true', 'no_check_bucket = true', '',
       '[cr]', 'type = crypt', 'remote = s3p:bench/rclone', `password = ${obscured}`, '',
     ].join('\n'), { mode: 0o600 });
-    const rclone = (n) => () => C.timed('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', file, 'cr:', '--s3-upload-concurrency', String(n), '--s3-chunk-size', '8M', '--transfers', '1'], { env: rcloneEnv });
+    const rclone = (n) => () => C.timed('env', ['-u', 'AWS_CA_BUNDLE', 'rclone', 'copy', file, 'cr:', '--s3-upload-concurrency', String(n), '--s3-chunk-size', '8M', '--s3-upload-cutoff', '8M', '--transfers', '1'], { env: rcloneEnv });
 
     const after = async () => {
       await s3.clean();
@@ -87,7 +88,7 @@ async function main() {
     const cases = [];
     for (const n of parallels) {
       cases.push({ name: `coffer --parallel ${n}`, note: `multipart, ${n} parts in flight`, run: coffer(multiApi, ['--parallel', String(n)]), after });
-      if (withRclone) cases.push({ name: `rclone crypt, concurrency ${n}`, note: `--s3-upload-concurrency ${n} --s3-chunk-size 8M`, run: rclone(n), after });
+      if (withRclone) cases.push({ name: `rclone crypt, concurrency ${n}`, note: `--s3-upload-concurrency ${n} --s3-chunk-size 8M --s3-upload-cutoff 8M`, run: rclone(n), after });
     }
     cases.push({ name: 'coffer single PUT', note: 'one connection (a server that plans no multipart)', run: coffer(singleApi, []), after });
     console.error(`${sizeMiB} MiB through a ${mbps} MB/s-per-connection proxy, ${runs} paired rounds…`);
